@@ -1,0 +1,189 @@
+/**
+ * Wire schemas of the relay API, protocol v1 (see protocol/SPEC.md). Every request body and
+ * every relay answer is parsed from `unknown` with these at the boundary, on both sides.
+ * Written with `zod/mini` so that bundles stay small and the CGI path loads little.
+ * Bytes travel as base64url without padding.
+ */
+import * as z from 'zod/mini';
+
+export const PROTOCOL_VERSION = 1 as const;
+
+/** Limits every relay enforces unless its configuration lowers them (announced in /v1/info). */
+export const DEFAULT_LIMITS = {
+  /** Largest request body the relay reads, in bytes (413 body-too-large past it). */
+  maxBodyBytes: 96 * 1024,
+  /** Largest envelope `data`, in decoded bytes (413 envelope-too-large). */
+  maxEnvelopeBytes: 64 * 1024,
+  /** Envelopes a channel may hold un-acknowledged (409 channel-full). */
+  maxChannelEnvelopes: 5000,
+  /** Bytes a channel may hold un-acknowledged (409 channel-full). */
+  maxChannelBytes: 32 * 1024 * 1024,
+  /** Channels one relay hosts (409 quota-exceeded). */
+  maxChannels: 10000,
+  /** Bytes of envelopes one relay stores in all (409 quota-exceeded). */
+  maxRelayBytes: 1024 * 1024 * 1024,
+  /** Members per channel. */
+  maxMembers: 8,
+  /** Requests per member key per minute (429 rate-limited). */
+  ratePerMinute: 600,
+  /** Envelopes expire this long after they are posted, acknowledged or not. */
+  envelopeTtlSeconds: 30 * 24 * 3600,
+  /** Longest long-poll `wait` the relay honours, in seconds. */
+  maxWaitSeconds: 25,
+  /** Accepted clock skew of a signed request, in seconds. */
+  authWindowSeconds: 300,
+} as const;
+export type Limits = { [K in keyof typeof DEFAULT_LIMITS]: number };
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+/** base64url text of exactly `bytes` decoded bytes. */
+export const b64Fixed = (bytes: number) =>
+  z.string().check(z.regex(B64URL), z.length(Math.ceil((bytes * 4) / 3)));
+/** base64url text of at most `maxBytes` decoded bytes. */
+export const b64Max = (maxBytes: number) =>
+  z.string().check(z.regex(B64URL), z.maxLength(Math.ceil((maxBytes * 4) / 3)));
+
+/** A channel id: 16 bytes, chosen by the client (derived from the invite secret). */
+export const ChannelIdSchema = b64Fixed(16);
+/** An Ed25519 public key (owner or member). */
+export const PublicKeySchema = b64Fixed(32);
+/** A client-chosen envelope id: 16 random bytes. */
+export const EnvelopeIdSchema = b64Fixed(16);
+/** SHA-256 of a one-time invite token. */
+export const TokenHashSchema = b64Fixed(32);
+/** A one-time invite token as presented by the joiner: 32 bytes. */
+export const TokenSchema = b64Fixed(32);
+const Seq = z.int().check(z.minimum(0));
+const UnixMs = z.int().check(z.minimum(0));
+
+// ---- GET /v1/info ----
+export const InfoSchema = z.object({
+  protocol: z.literal('tincan'),
+  versions: z.array(z.int()),
+  software: z.string(),
+  transports: z.array(z.enum(['http', 'ws'])),
+  limits: z.object({
+    maxBodyBytes: z.int(),
+    maxEnvelopeBytes: z.int(),
+    maxChannelEnvelopes: z.int(),
+    maxChannelBytes: z.int(),
+    maxChannels: z.int(),
+    maxRelayBytes: z.int(),
+    maxMembers: z.int(),
+    ratePerMinute: z.int(),
+    envelopeTtlSeconds: z.int(),
+    maxWaitSeconds: z.int(),
+    authWindowSeconds: z.int(),
+  }),
+  /** The owner's Ed25519 key, or null while the relay waits to be claimed. */
+  owner: z.nullable(PublicKeySchema),
+  /** Relay clock, so clients can correct skew before signing. */
+  time: UnixMs,
+});
+export type Info = z.infer<typeof InfoSchema>;
+
+// ---- POST /v1/claim ----
+export const ClaimRequestSchema = z.object({
+  setupCode: z.string().check(z.minLength(1), z.maxLength(64)),
+  owner: PublicKeySchema,
+});
+export type ClaimRequest = z.infer<typeof ClaimRequestSchema>;
+export const ClaimResponseSchema = z.object({ owner: PublicKeySchema });
+
+// ---- POST /v1/channels (owner) ----
+export const OpenChannelRequestSchema = z.object({
+  channel: ChannelIdSchema,
+  /** The opener's own member key for this channel (unlinkable to the owner key). */
+  member: PublicKeySchema,
+  /** One-time invite token (hash) that lets one more member join. */
+  token: z.optional(z.object({ hash: TokenHashSchema, expiresAt: UnixMs })),
+});
+export type OpenChannelRequest = z.infer<typeof OpenChannelRequestSchema>;
+export const ChannelResponseSchema = z.object({
+  channel: ChannelIdSchema,
+  members: z.int(),
+  lastSeq: Seq,
+});
+export type ChannelResponse = z.infer<typeof ChannelResponseSchema>;
+
+// ---- POST /v1/channels/:channel/tokens (owner, or a member of the channel) ----
+export const AddTokenRequestSchema = z.object({ hash: TokenHashSchema, expiresAt: UnixMs });
+export type AddTokenRequest = z.infer<typeof AddTokenRequestSchema>;
+
+// ---- POST /v1/channels/:channel/join (signed by the new member key) ----
+export const JoinRequestSchema = z.object({ token: TokenSchema });
+export type JoinRequest = z.infer<typeof JoinRequestSchema>;
+
+// ---- POST /v1/channels/:channel/envelopes (member) ----
+export const PostEnvelopeRequestSchema = z.object({
+  id: EnvelopeIdSchema,
+  data: b64Max(DEFAULT_LIMITS.maxEnvelopeBytes),
+});
+export type PostEnvelopeRequest = z.infer<typeof PostEnvelopeRequestSchema>;
+export const PostEnvelopeResponseSchema = z.object({
+  seq: Seq,
+  /** True when this id was already stored (a retried post); nothing was written. */
+  duplicate: z.boolean(),
+});
+export type PostEnvelopeResponse = z.infer<typeof PostEnvelopeResponseSchema>;
+
+// ---- GET /v1/channels/:channel/envelopes?after=SEQ&limit=N&wait=S (member) ----
+export const EnvelopeSchema = z.object({
+  seq: Seq,
+  id: EnvelopeIdSchema,
+  data: z.string().check(z.regex(B64URL)),
+  postedAt: UnixMs,
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+export const FetchResponseSchema = z.object({
+  envelopes: z.array(EnvelopeSchema),
+  /** Pass as `after` next time. */
+  cursor: Seq,
+  /** True when more envelopes wait beyond `limit`. */
+  more: z.boolean(),
+});
+export type FetchResponse = z.infer<typeof FetchResponseSchema>;
+
+// ---- POST /v1/channels/:channel/ack (member) ----
+export const AckRequestSchema = z.object({ upTo: Seq });
+export type AckRequest = z.infer<typeof AckRequestSchema>;
+export const AckResponseSchema = z.object({ upTo: Seq, deleted: z.int() });
+
+// ---- DELETE /v1/channels/:channel/members/self (member leaves) ----
+export const LeaveResponseSchema = z.object({ left: z.literal(true), channelDeleted: z.boolean() });
+
+// ---- errors ----
+export const ErrorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+// ---- WebSocket frames on GET /v1/ws (standalone relays) ----
+export const WsClientFrameSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('subscribe'),
+    channel: ChannelIdSchema,
+    after: Seq,
+    /** An X-Tincan-Auth value signed over method SUBSCRIBE and path /v1/channels/:channel/envelopes?after=N. */
+    auth: z.string().check(z.maxLength(1024)),
+  }),
+  z.object({ type: z.literal('unsubscribe'), channel: ChannelIdSchema }),
+  z.object({ type: z.literal('ping') }),
+]);
+export type WsClientFrame = z.infer<typeof WsClientFrameSchema>;
+export const WsServerFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('subscribed'), channel: ChannelIdSchema, cursor: Seq }),
+  z.object({
+    type: z.literal('envelopes'),
+    channel: ChannelIdSchema,
+    envelopes: z.array(EnvelopeSchema),
+    cursor: Seq,
+  }),
+  z.object({
+    type: z.literal('error'),
+    channel: z.optional(ChannelIdSchema),
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
+  z.object({ type: z.literal('pong') }),
+]);
+export type WsServerFrame = z.infer<typeof WsServerFrameSchema>;

@@ -25,6 +25,19 @@ const targets = {
       logLevel: 'warning',
     });
   },
+  relay: async () => {
+    await build({
+      entryPoints: [at('server/main-standalone.ts')],
+      outdir: at('dist/relay'),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+    });
+  },
   web: async () => {
     const { buildWeb } = await import(at('client-web/build.mjs'));
     await buildWeb({ root, outdir: at('dist/web') });
@@ -34,7 +47,7 @@ const targets = {
     await buildCgi({ root, outdir: at('dist/cgi') });
   },
 };
-const entries = { cli: 'client-cli/main.ts', web: 'client-web/build.mjs', cgi: 'deploy/build-cgi.mjs' };
+const entries = { cli: 'client-cli/main.ts', relay: 'server/main-standalone.ts', web: 'client-web/build.mjs', cgi: 'deploy/build-cgi.mjs' };
 
 for (const [name, run] of Object.entries(targets)) {
   if (only && only !== name) continue;

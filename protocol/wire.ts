@@ -82,8 +82,10 @@ export const InfoSchema = z.object({
 });
 export type Info = z.infer<typeof InfoSchema>;
 
+// Request bodies are strict objects: unknown fields are rejected (SPEC 1), answers are parsed loosely.
+
 // ---- POST /v1/claim ----
-export const ClaimRequestSchema = z.object({
+export const ClaimRequestSchema = z.strictObject({
   setupCode: z.string().check(z.minLength(1), z.maxLength(64)),
   owner: PublicKeySchema,
 });
@@ -91,12 +93,12 @@ export type ClaimRequest = z.infer<typeof ClaimRequestSchema>;
 export const ClaimResponseSchema = z.object({ owner: PublicKeySchema });
 
 // ---- POST /v1/channels (owner) ----
-export const OpenChannelRequestSchema = z.object({
+export const OpenChannelRequestSchema = z.strictObject({
   channel: ChannelIdSchema,
   /** The opener's own member key for this channel (unlinkable to the owner key). */
   member: PublicKeySchema,
   /** One-time invite token (hash) that lets one more member join. */
-  token: z.optional(z.object({ hash: TokenHashSchema, expiresAt: UnixMs })),
+  token: z.optional(z.strictObject({ hash: TokenHashSchema, expiresAt: UnixMs })),
 });
 export type OpenChannelRequest = z.infer<typeof OpenChannelRequestSchema>;
 export const ChannelResponseSchema = z.object({
@@ -107,15 +109,15 @@ export const ChannelResponseSchema = z.object({
 export type ChannelResponse = z.infer<typeof ChannelResponseSchema>;
 
 // ---- POST /v1/channels/:channel/tokens (owner, or a member of the channel) ----
-export const AddTokenRequestSchema = z.object({ hash: TokenHashSchema, expiresAt: UnixMs });
+export const AddTokenRequestSchema = z.strictObject({ hash: TokenHashSchema, expiresAt: UnixMs });
 export type AddTokenRequest = z.infer<typeof AddTokenRequestSchema>;
 
 // ---- POST /v1/channels/:channel/join (signed by the new member key) ----
-export const JoinRequestSchema = z.object({ token: TokenSchema });
+export const JoinRequestSchema = z.strictObject({ token: TokenSchema });
 export type JoinRequest = z.infer<typeof JoinRequestSchema>;
 
 // ---- POST /v1/channels/:channel/envelopes (member) ----
-export const PostEnvelopeRequestSchema = z.object({
+export const PostEnvelopeRequestSchema = z.strictObject({
   id: EnvelopeIdSchema,
   data: b64Max(DEFAULT_LIMITS.maxEnvelopeBytes),
 });
@@ -145,7 +147,7 @@ export const FetchResponseSchema = z.object({
 export type FetchResponse = z.infer<typeof FetchResponseSchema>;
 
 // ---- POST /v1/channels/:channel/ack (member) ----
-export const AckRequestSchema = z.object({ upTo: Seq });
+export const AckRequestSchema = z.strictObject({ upTo: Seq });
 export type AckRequest = z.infer<typeof AckRequestSchema>;
 export const AckResponseSchema = z.object({ upTo: Seq, deleted: z.int() });
 
@@ -157,6 +159,24 @@ export const ErrorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+// ---- GET /v1/check (no auth): host diagnostics for `tincan relay check` ----
+export const CheckSchema = z.object({
+  /** Node version running the relay, e.g. "v20.19.0". */
+  node: z.string(),
+  sqlite: z.object({
+    driver: z.string(),
+    /** 'wal' or 'delete' (rollback journal); 'none' with `error` when the database cannot be opened. */
+    journalMode: z.string(),
+    error: z.optional(z.string()),
+  }),
+  /** Whether the relay can write its data folder and database. */
+  dataWritable: z.boolean(),
+  /** Whether an X-Tincan-Auth header reached the relay on this very request (send a dummy one). */
+  authHeaderReceived: z.boolean(),
+  adapter: z.enum(['cgi', 'standalone']),
+});
+export type Check = z.infer<typeof CheckSchema>;
 
 // ---- WebSocket frames on GET /v1/ws (standalone relays) ----
 export const WsClientFrameSchema = z.discriminatedUnion('type', [

@@ -1,0 +1,70 @@
+/**
+ * WebSocket push for the standalone relay (SPEC 3) on the `ws` library: `GET /v1/ws` upgrades;
+ * each `subscribe` frame (signed like a request) becomes a core subscription whose envelopes are
+ * sent as they are stored. Frames are untrusted JSON, parsed with WsClientFrameSchema; a bad frame
+ * gets an `error` frame, never a crash. Messages over 4 KiB close the socket.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import * as z from 'zod/mini';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { TincanError } from '../../protocol/errors.ts';
+import { WsClientFrameSchema, type WsServerFrame } from '../../protocol/wire.ts';
+import type { Relay } from '../core/relay.ts';
+
+export interface WsPush {
+  close(): Promise<void>;
+}
+
+export function attachWs(server: Server, relay: Relay, pathPrefix = '/v1/ws'): WsPush {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if ((req.url ?? '').split('?')[0] !== pathPrefix) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
+  };
+  server.on('upgrade', onUpgrade);
+
+  function serve(ws: WebSocket): void {
+    const subs = new Map<string, () => void>();
+    const send = (f: WsServerFrame) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
+    };
+    ws.on('message', (data, isBinary) => {
+      let frame;
+      try {
+        if (isBinary) throw new TincanError('bad-request', 'Frames are JSON text.');
+        const r = z.safeParse(WsClientFrameSchema, JSON.parse(String(data)));
+        if (!r.success) throw new TincanError('bad-request', 'This frame does not match the protocol (SPEC 3).');
+        frame = r.data;
+        if (frame.type === 'ping') return send({ type: 'pong' });
+        subs.get(frame.channel)?.();
+        subs.delete(frame.channel);
+        if (frame.type === 'unsubscribe') return;
+        if (subs.size >= 64) throw new TincanError('rate-limited', 'At most 64 subscriptions per connection.');
+        subs.set(frame.channel, relay.subscribe(frame, send));
+      } catch (e) {
+        const err = e instanceof TincanError ? e : e instanceof SyntaxError ? new TincanError('bad-request', 'Frames are JSON text.') : null;
+        if (!err) relay.logUnexpected(e, 'ws');
+        const channel = frame && frame.type !== 'ping' ? frame.channel : undefined;
+        send({ type: 'error', ...(channel ? { channel } : {}), error: (err ?? new TincanError('internal', 'The relay failed unexpectedly.')).toJSON().error });
+      }
+    });
+    ws.on('close', () => {
+      for (const off of subs.values()) off();
+      subs.clear();
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  return {
+    close: () =>
+      new Promise((resolve) => {
+        server.off('upgrade', onUpgrade);
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * CGI entry of the relay: one process per HTTP request.
+ *
+ * Contract (for the deploy bundle's `index.cgi`):
+ *   import { runCgi } from './relay-cgi.js';
+ *   await runCgi({ configPath: '/abs/path/config.json' });   // reads env + stdin, writes fd 1, exits 0
+ *
+ * `config.json` (beside the entry; JSON object, every field optional):
+ *   {
+ *     "owner": "<b64u Ed25519 public key>" | null,  // seeds/overrides the owner in the database
+ *     "setupCodeHash": "<b64u SHA-256 of the UTF-8 setup code>",  // lets POST /v1/claim set the owner once
+ *     "dataDir": "data",                               // relative to the config file's folder; holds relay.db
+ *     "limits": { "maxChannels": 100, ... },           // any of /v1/info limits, overriding the defaults
+ *     "heartbeatSeconds": 5                            // long-poll heartbeat interval
+ *   }
+ * Trust: config.json is the operator's; env and stdin are the client's. The database opens only for
+ * routes that need it. This file and what it imports never load express or ws (checked by
+ * tests/architecture.test.ts): the import graph is the per-request latency.
+ */
+import { readFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { createNodeCrypto, createStderrLog, systemClock } from './adapters/node-crypto.ts';
+import { serveCgi, type CgiEnv } from './adapters/cgi.ts';
+import { createPollingNotifier } from './core/memory-notifier.ts';
+import { createRelay } from './core/relay.ts';
+import { lazyStore } from './lazy-store.ts';
+import { decodeKey, mergeLimits, seedOwnership, SOFTWARE } from './relay-config.ts';
+import { createSqliteStore } from './store/sqlite-store.ts';
+
+export interface CgiConfigFile {
+  owner?: string | null;
+  setupCodeHash?: string;
+  dataDir?: string;
+  limits?: Record<string, unknown>;
+  heartbeatSeconds?: number;
+}
+
+export interface RunCgiOptions {
+  /** Absolute path of config.json. */
+  configPath: string;
+  /** Defaults to process.env. */
+  env?: CgiEnv;
+  stdinFd?: number;
+  stdoutFd?: number;
+  /** Call process.exit(0) after the answer is written (default true). */
+  exit?: boolean;
+}
+
+const log = createStderrLog((line) => {
+  try {
+    writeSync(2, line);
+  } catch {
+    /* nowhere left to report */
+  }
+});
+
+export async function runCgi(opts: RunCgiOptions): Promise<void> {
+  let closeStore = () => {};
+  try {
+    const config = JSON.parse(readFileSync(opts.configPath, 'utf8')) as CgiConfigFile;
+    if (typeof config !== 'object' || config === null) throw new Error('config.json must hold a JSON object');
+    const limits = mergeLimits(config.limits as never);
+    const owner = decodeKey(config.owner, 'config.json "owner"');
+    const setupCodeHash = decodeKey(config.setupCodeHash, 'config.json "setupCodeHash"');
+    const dataDir = path.resolve(path.dirname(opts.configPath), config.dataDir ?? 'data');
+    const crypto = createNodeCrypto();
+    const store = lazyStore(() => {
+      const s = createSqliteStore({ file: path.join(dataDir, 'relay.db'), log });
+      seedOwnership(s, owner, setupCodeHash, log);
+      return s;
+    });
+    closeStore = () => store.close();
+    const relay = createRelay({
+      store,
+      clock: systemClock,
+      log,
+      crypto,
+      notifier: createPollingNotifier(systemClock),
+      config: {
+        limits,
+        software: SOFTWARE,
+        transports: ['http'],
+        host: { node: process.version, adapter: 'cgi' },
+        heartbeatMs: (config.heartbeatSeconds ?? 5) * 1000,
+      },
+    });
+    await serveCgi(relay, { env: opts.env ?? process.env, maxBodyBytes: limits.maxBodyBytes, stdinFd: opts.stdinFd ?? 0, stdoutFd: opts.stdoutFd ?? 1 });
+  } catch (e) {
+    log.error('CGI relay failed before answering', { error: e instanceof Error ? e.message : String(e) });
+    const body = JSON.stringify({ error: { code: 'internal', message: 'The relay is misconfigured or failed to start; its operator can find the details in the web server error log.' } });
+    try {
+      writeSync(opts.stdoutFd ?? 1, `Status: 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\nAccess-Control-Allow-Origin: *\r\n\r\n${body}`);
+    } catch {
+      /* client gone */
+    }
+  } finally {
+    closeStore();
+  }
+  if (opts.exit !== false) process.exit(0);
+}

@@ -1,0 +1,100 @@
+/**
+ * Standalone relay entry (express + ws), bundled to dist/relay/standalone.js. `tincan relay serve`
+ * imports it and calls `startStandaloneRelay`; that signature is stable.
+ *
+ *   startStandaloneRelay({ host = '127.0.0.1', port = 0, dataDir, owner?, webRoot?, log?, limits? })
+ *     → { url, setupCode, close() }
+ *
+ * `owner` (32-byte Ed25519 public key) seeds or replaces the owner stored in dataDir/relay.db.
+ * Without one and while the database has none, a fresh one-time setup code is made on every start
+ * (only its hash is stored) and returned as `setupCode` for the caller to print; POST /v1/claim with
+ * it sets the owner once. `close()` stops accepting, ends WebSockets and open requests, then closes
+ * the database: every answered 201 is durable.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { toBase64Url, utf8 } from '../protocol/encoding.ts';
+import type { Limits } from '../protocol/wire.ts';
+import { createExpressApp } from './adapters/express.ts';
+import { createNodeCrypto, createStderrLog, systemClock } from './adapters/node-crypto.ts';
+import { attachWs } from './adapters/ws.ts';
+import { createMemoryNotifier } from './core/memory-notifier.ts';
+import type { Log } from './core/ports.ts';
+import { createRelay } from './core/relay.ts';
+import { mergeLimits, seedOwnership, SOFTWARE } from './relay-config.ts';
+import { createSqliteStore } from './store/sqlite-store.ts';
+
+export interface StandaloneOptions {
+  host?: string;
+  port?: number;
+  /** Folder for relay.db (created when missing). */
+  dataDir: string;
+  owner?: Uint8Array | null;
+  /** Folder of static web client files served at `/`, if present. */
+  webRoot?: string;
+  log?: Log;
+  limits?: Partial<Limits>;
+}
+
+export interface StandaloneRelay {
+  /** Base URL, e.g. http://127.0.0.1:43121 (no trailing slash). */
+  url: string;
+  /** One-time setup code to print, or null when the relay has an owner. */
+  setupCode: string | null;
+  close(): Promise<void>;
+}
+
+export async function startStandaloneRelay(opts: StandaloneOptions): Promise<StandaloneRelay> {
+  const log = opts.log ?? createStderrLog((line) => process.stderr.write(line));
+  const limits = mergeLimits(opts.limits);
+  const dataDir = path.resolve(opts.dataDir);
+  if (opts.webRoot) {
+    const rel = path.relative(path.resolve(opts.webRoot), dataDir);
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new Error('dataDir must not be inside webRoot: the database would be downloadable');
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const crypto = createNodeCrypto();
+  const store = createSqliteStore({ file: path.join(dataDir, 'relay.db'), log });
+  let setupCode: string | null = null;
+  if (!opts.owner && !store.getOwner()) {
+    setupCode = toBase64Url(crypto.randomBytes(15));
+    store.setSetupCodeHash(crypto.sha256(utf8(setupCode)));
+  }
+  seedOwnership(store, opts.owner ?? null, null, log);
+  const relay = createRelay({
+    store,
+    clock: systemClock,
+    log,
+    crypto,
+    notifier: createMemoryNotifier(),
+    config: { limits, software: SOFTWARE, transports: ['http', 'ws'], host: { node: process.version, adapter: 'standalone' } },
+  });
+  const app = createExpressApp({ relay, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot });
+  const server: Server = createServer(app);
+  server.requestTimeout = 0; // long polls may take maxWaitSeconds
+  const ws = attachWs(server, relay);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const host = opts.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info('relay listening', { url, dataDir, owner: store.getOwner() ? 'set' : 'unclaimed' });
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    setupCode,
+    close: () =>
+      (closed ??= (async () => {
+        await ws.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        store.close();
+      })()),
+  };
+}

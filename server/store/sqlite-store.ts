@@ -1,0 +1,304 @@
+/**
+ * The relay Store on SQLite (better-sqlite3). Many CGI processes may open the same file at once:
+ * every multi-step change is one `BEGIN IMMEDIATE` transaction (the write lock is taken before the
+ * first read, so read-then-write never deadlocks), waits up to 5 s for the lock (busy timeout),
+ * and a lock held longer becomes 503 `unavailable`. WAL is used where the filesystem supports it
+ * (probed by a real write, since `journal_mode=WAL` can report success and fail later on network
+ * filesystems); otherwise the rollback journal. Per-channel seq numbers come from the channel row
+ * inside the write transaction, so they are unique and gap-free across processes.
+ */
+import Database from 'better-sqlite3';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { TincanError } from '../../protocol/errors.ts';
+import type { ChannelState, Log, Store, StoreDiagnostics, StoredEnvelope } from '../core/ports.ts';
+import { MIGRATIONS } from './schema.ts';
+
+export interface SqliteStoreOptions {
+  /** Database file; its folder is created when missing. */
+  file: string;
+  log?: Log;
+  /** How long a writer waits for the lock before answering `unavailable` (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Skip the WAL probe and use the rollback journal (for tests of that mode). */
+  forceRollbackJournal?: boolean;
+}
+
+export type SqliteStore = Store & {
+  /** `PRAGMA integrity_check` result ('ok' when healthy). */
+  integrityCheck(): string;
+  /** The journal mode in use. */
+  readonly journalMode: string;
+};
+
+type Row = Record<string, unknown>;
+const busyCodes = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_PROTOCOL']);
+
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && busyCodes.has(code)) throw new TincanError('unavailable', 'The relay database is busy; retry in a moment.');
+    if (code === 'SQLITE_FULL') throw new TincanError('quota-exceeded', 'The relay is out of disk space.');
+    throw e;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  if ((db.pragma('user_version', { simple: true }) as number) >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    for (let i = v; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+/** Switches to WAL once, proven by a real write and read back; falls back to the rollback journal. */
+function chooseJournal(db: Database.Database, log: Log | undefined, forceRollback: boolean): string {
+  const current = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+  if (current === 'wal') return 'wal';
+  const decided = db.prepare("SELECT value FROM meta WHERE key = 'journal'").get() as Row | undefined;
+  if (forceRollback || decided?.['value'] === 'delete') return current;
+  try {
+    const mode = String(db.pragma('journal_mode = WAL', { simple: true })).toLowerCase();
+    if (mode !== 'wal') return current; // another connection is open; a later start will retry
+    const probe = String(Date.now());
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('wal-probe', ?)").run(probe);
+    const back = db.prepare("SELECT value FROM meta WHERE key = 'wal-probe'").get() as Row | undefined;
+    if (String(back?.['value']) !== probe) throw new Error('WAL probe read back a different value');
+    return 'wal';
+  } catch (e) {
+    log?.warn('WAL does not work on this filesystem; using the rollback journal', { error: String(e) });
+    try {
+      db.pragma('journal_mode = DELETE');
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal', 'delete')").run();
+    } catch {
+      /* keep whatever mode SQLite left us in */
+    }
+    return String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+  }
+}
+
+export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
+  mkdirSync(path.dirname(opts.file), { recursive: true });
+  const db = new Database(opts.file, { timeout: opts.busyTimeoutMs ?? 5000 });
+  guard(() => migrate(db));
+  const journalMode = guard(() => chooseJournal(db, opts.log, opts.forceRollbackJournal ?? false));
+  db.pragma(journalMode === 'wal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
+
+  const stmts = new Map<string, Database.Statement>();
+  const q = (sql: string): Database.Statement => {
+    let s = stmts.get(sql);
+    if (!s) stmts.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+  const get = (sql: string, ...args: unknown[]) => q(sql).get(...args) as Row | undefined;
+  const run = (sql: string, ...args: unknown[]) => q(sql).run(...args);
+  const tx = <T>(fn: () => T): T => guard(() => db.transaction(fn).immediate());
+
+  const getMeta = (key: string): Uint8Array | null => {
+    const r = get('SELECT value FROM meta WHERE key = ?', key);
+    return r ? new Uint8Array(r['value'] as Buffer) : null;
+  };
+  const state = (channel: Uint8Array): ChannelState | null => {
+    const r = get('SELECT last_seq, (SELECT COUNT(*) FROM members WHERE channel = c.id) AS members FROM channels c WHERE id = ?', channel);
+    return r ? { members: r['members'] as number, lastSeq: r['last_seq'] as number } : null;
+  };
+  const mustState = (channel: Uint8Array): ChannelState => {
+    const s = state(channel);
+    if (!s) throw new TincanError('channel-not-found', 'No such channel on this relay.');
+    return s;
+  };
+
+  /** Deletes envelopes every member acknowledged, unless an invite is still pending. Inside a transaction. */
+  const deleteAcknowledged = (channel: Uint8Array, now: number): number => {
+    if (get('SELECT 1 FROM tokens WHERE channel = ? AND used_by IS NULL AND expires_at > ? LIMIT 1', channel, now)) return 0;
+    const floor = get('SELECT MIN(acked) AS f FROM members WHERE channel = ?', channel)?.['f'];
+    if (typeof floor !== 'number' || floor <= 0) return 0;
+    return deleteEnvelopes(channel, 'seq <= ?', floor);
+  };
+  const deleteEnvelopes = (channel: Uint8Array, where: string, arg: number): number => {
+    const r = get(`SELECT COUNT(*) AS n, COALESCE(SUM(length(data)), 0) AS b FROM envelopes WHERE channel = ? AND ${where}`, channel, arg)!;
+    const n = r['n'] as number;
+    if (n === 0) return 0;
+    run(`DELETE FROM envelopes WHERE channel = ? AND ${where}`, channel, arg);
+    run('UPDATE channels SET env_count = env_count - ?, env_bytes = env_bytes - ? WHERE id = ?', n, r['b'], channel);
+    run('UPDATE totals SET bytes = bytes - ? WHERE id = 1', r['b']);
+    return n;
+  };
+  const dropChannel = (channel: Uint8Array): void => {
+    const c = get('SELECT env_bytes FROM channels WHERE id = ?', channel);
+    if (!c) return;
+    run('DELETE FROM envelopes WHERE channel = ?', channel);
+    run('DELETE FROM members WHERE channel = ?', channel);
+    run('DELETE FROM tokens WHERE channel = ?', channel);
+    run('DELETE FROM channels WHERE id = ?', channel);
+    run('UPDATE totals SET bytes = bytes - ?, channels = channels - 1 WHERE id = 1', c['env_bytes']);
+  };
+
+  const store: SqliteStore = {
+    journalMode,
+    getOwner: () => guard(() => getMeta('owner')),
+    setOwner: (owner) => guard(() => void run("INSERT OR REPLACE INTO meta (key, value) VALUES ('owner', ?)", owner)),
+    claimOwner: (owner) =>
+      tx(() => {
+        if (get("SELECT 1 FROM meta WHERE key = 'owner'")) return false;
+        run("INSERT INTO meta (key, value) VALUES ('owner', ?)", owner);
+        return true;
+      }),
+    getSetupCodeHash: () => guard(() => getMeta('setup-code-hash')),
+    setSetupCodeHash: (hash) =>
+      guard(() => {
+        if (hash) run("INSERT OR REPLACE INTO meta (key, value) VALUES ('setup-code-hash', ?)", hash);
+        else run("DELETE FROM meta WHERE key = 'setup-code-hash'");
+      }),
+
+    openChannel: ({ channel, member, token, now, limits }) =>
+      tx(() => {
+        if (get('SELECT 1 FROM channels WHERE id = ?', channel)) throw new TincanError('channel-exists', 'A channel with this id already exists; pick a fresh random id.');
+        const t = get('SELECT channels FROM totals WHERE id = 1')!;
+        if ((t['channels'] as number) >= limits.maxChannels) throw new TincanError('quota-exceeded', 'This relay hosts as many channels as it may.');
+        run('INSERT INTO channels (id, created_at, last_active) VALUES (?, ?, ?)', channel, now, now);
+        run('INSERT INTO members (channel, key, joined_at) VALUES (?, ?, ?)', channel, member, now);
+        run('UPDATE totals SET channels = channels + 1 WHERE id = 1');
+        if (token) {
+          if (get('SELECT 1 FROM tokens WHERE hash = ?', token.hash)) throw new TincanError('bad-request', 'This invite token is already registered; make a fresh one.');
+          run('INSERT INTO tokens (hash, channel, expires_at) VALUES (?, ?, ?)', token.hash, channel, token.expiresAt);
+        }
+        return { members: 1, lastSeq: 0 };
+      }),
+
+    addToken: ({ channel, hash, expiresAt }) =>
+      tx(() => {
+        const s = mustState(channel);
+        if (get('SELECT 1 FROM tokens WHERE hash = ?', hash)) throw new TincanError('bad-request', 'This invite token is already registered; make a fresh one.');
+        run('INSERT INTO tokens (hash, channel, expires_at) VALUES (?, ?, ?)', hash, channel, expiresAt);
+        return s;
+      }),
+
+    redeemToken: ({ channel, member, tokenHash, now, maxMembers }) =>
+      tx(() => {
+        const s = mustState(channel);
+        if (get('SELECT 1 FROM members WHERE channel = ? AND key = ?', channel, member)) return s;
+        const t = get('SELECT channel, expires_at, used_by FROM tokens WHERE hash = ?', tokenHash);
+        if (!t || !Buffer.from(t['channel'] as Buffer).equals(channel)) throw new TincanError('invite-invalid', 'This invite is not valid for this channel.');
+        if (t['used_by'] !== null) throw new TincanError('invite-used', 'This invite was already used; ask for a new one.');
+        if ((t['expires_at'] as number) <= now) throw new TincanError('invite-expired', 'This invite has expired; ask for a new one.');
+        if (s.members >= maxMembers) throw new TincanError('channel-full', `This channel already has ${maxMembers} members.`);
+        run('UPDATE tokens SET used_by = ?, used_at = ? WHERE hash = ?', member, now, tokenHash);
+        run('INSERT INTO members (channel, key, joined_at) VALUES (?, ?, ?)', channel, member, now);
+        run('UPDATE channels SET last_active = ? WHERE id = ?', now, channel);
+        return { members: s.members + 1, lastSeq: s.lastSeq };
+      }),
+
+    channelState: (channel) => guard(() => state(channel)),
+    isMember: (channel, member) => guard(() => get('SELECT 1 FROM members WHERE channel = ? AND key = ?', channel, member) !== undefined),
+
+    postEnvelope: ({ channel, member, id, data, now, limits }) =>
+      tx(() => {
+        const prior = get('SELECT seq, data FROM envelopes WHERE channel = ? AND id = ?', channel, id);
+        if (prior) {
+          if (Buffer.from(prior['data'] as Buffer).equals(data)) return { seq: prior['seq'] as number, duplicate: true };
+          throw new TincanError('envelope-conflict', 'An envelope with this id but different content is already stored.');
+        }
+        const c = get('SELECT last_seq, env_count, env_bytes FROM channels WHERE id = ?', channel);
+        if (!c) throw new TincanError('channel-not-found', 'No such channel on this relay.');
+        if ((c['env_count'] as number) >= limits.maxChannelEnvelopes || (c['env_bytes'] as number) + data.length > limits.maxChannelBytes) {
+          throw new TincanError('channel-full', 'This channel holds as many unread envelopes as it may; wait until members read and acknowledge them.');
+        }
+        const t = get('SELECT bytes FROM totals WHERE id = 1')!;
+        if ((t['bytes'] as number) + data.length > limits.maxRelayBytes) throw new TincanError('quota-exceeded', 'This relay stores as many bytes as it may.');
+        const seq = (c['last_seq'] as number) + 1;
+        run('INSERT INTO envelopes (channel, seq, id, data, posted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', channel, seq, id, data, now, now + limits.envelopeTtlSeconds * 1000);
+        run('UPDATE channels SET last_seq = ?, env_count = env_count + 1, env_bytes = env_bytes + ?, last_active = ? WHERE id = ?', seq, data.length, now, channel);
+        run('UPDATE totals SET bytes = bytes + ? WHERE id = 1', data.length);
+        // The poster has its own envelope; its acknowledgement moves only if it had everything before.
+        run('UPDATE members SET acked = ? WHERE channel = ? AND key = ? AND acked = ?', seq, channel, member, seq - 1);
+        return { seq, duplicate: false };
+      }),
+
+    fetchEnvelopes: ({ channel, after, limit, now }) =>
+      guard(() => {
+        const rows = q('SELECT seq, id, data, posted_at FROM envelopes WHERE channel = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?').all(channel, after, now, limit + 1) as Row[];
+        const more = rows.length > limit;
+        const envelopes: StoredEnvelope[] = rows.slice(0, limit).map((r) => ({
+          seq: r['seq'] as number,
+          id: new Uint8Array(r['id'] as Buffer),
+          data: new Uint8Array(r['data'] as Buffer),
+          postedAt: r['posted_at'] as number,
+        }));
+        // Keeps a read-only channel from expiring as idle; at most one write per hour per channel.
+        run('UPDATE channels SET last_active = ? WHERE id = ? AND last_active < ?', now, channel, now - 3_600_000);
+        return { envelopes, more };
+      }),
+
+    lastSeq: (channel) => guard(() => (get('SELECT last_seq FROM channels WHERE id = ?', channel)?.['last_seq'] as number | undefined) ?? 0),
+
+    ack: ({ channel, member, upTo, now }) =>
+      tx(() => {
+        const c = get('SELECT last_seq FROM channels WHERE id = ?', channel);
+        if (!c) throw new TincanError('channel-not-found', 'No such channel on this relay.');
+        run('UPDATE members SET acked = MAX(acked, ?) WHERE channel = ? AND key = ?', Math.min(upTo, c['last_seq'] as number), channel, member);
+        const acked = get('SELECT acked FROM members WHERE channel = ? AND key = ?', channel, member)?.['acked'] as number;
+        return { upTo: acked, deleted: deleteAcknowledged(channel, now) };
+      }),
+
+    leave: ({ channel, member }) =>
+      tx(() => {
+        run('DELETE FROM members WHERE channel = ? AND key = ?', channel, member);
+        if (!get('SELECT 1 FROM members WHERE channel = ? LIMIT 1', channel)) {
+          dropChannel(channel);
+          return { channelDeleted: true };
+        }
+        deleteAcknowledged(channel, Date.now());
+        return { channelDeleted: false };
+      }),
+
+    checkAndRecordNonce: (key, nonce, expiresAt) => guard(() => run('INSERT OR IGNORE INTO nonces (key, nonce, expires_at) VALUES (?, ?, ?)', key, nonce, expiresAt).changes === 1),
+
+    rate: (bucket, now, windowMs, limit) =>
+      tx(() => {
+        const r = get('SELECT window_start, count FROM rates WHERE bucket = ?', bucket);
+        if (!r || (r['window_start'] as number) + windowMs <= now) {
+          run('INSERT OR REPLACE INTO rates (bucket, window_start, count) VALUES (?, ?, 1)', bucket, now);
+          return 0;
+        }
+        if ((r['count'] as number) >= limit) return (r['window_start'] as number) + windowMs - now;
+        run('UPDATE rates SET count = count + 1 WHERE bucket = ?', bucket);
+        return 0;
+      }),
+
+    expireSome: (now, limit, channelIdleMs) =>
+      tx(() => {
+        let n = 0;
+        const expired = q('SELECT channel, seq FROM envelopes WHERE expires_at <= ? LIMIT ?').all(now, limit) as Row[];
+        for (const e of expired) n += deleteEnvelopes(e['channel'] as Buffer, 'seq = ?', e['seq'] as number);
+        n += run('DELETE FROM nonces WHERE (key, nonce) IN (SELECT key, nonce FROM nonces WHERE expires_at <= ? LIMIT ?)', now, limit).changes;
+        n += run('DELETE FROM rates WHERE bucket IN (SELECT bucket FROM rates WHERE window_start <= ? LIMIT ?)', now - 3_600_000, limit).changes;
+        n += run('DELETE FROM tokens WHERE hash IN (SELECT hash FROM tokens WHERE expires_at <= ? LIMIT ?)', now - channelIdleMs, limit).changes;
+        const idle = q('SELECT id FROM channels WHERE last_active <= ? LIMIT ?').all(now - channelIdleMs, Math.min(limit, 20)) as Row[];
+        for (const c of idle) {
+          dropChannel(c['id'] as Buffer);
+          n++;
+        }
+        return n;
+      }),
+
+    diagnostics: (): StoreDiagnostics => {
+      let dataWritable = true;
+      try {
+        accessSync(path.dirname(opts.file), constants.W_OK);
+        accessSync(opts.file, constants.W_OK);
+      } catch {
+        dataWritable = false;
+      }
+      return { driver: 'better-sqlite3', journalMode, dataWritable };
+    },
+    integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,78 @@
+'use strict';
+// Tincan relay: CGI entry (this file becomes index.cgi, behind a `#!/abs/path/to/node` shebang that
+// `tincan relay bundle` writes, because suEXEC resets PATH). The web server starts one process per
+// request; all configuration is in config.json beside this file (suEXEC strips env variables).
+//
+// It loads relay/relay.js (one esbuild bundle, CommonJS) through a V8 code cache kept in data/:
+// the first request after an upload or a Node upgrade compiles the bundle and, at exit, writes the
+// cache atomically (temp file + rename; many CGI processes may race); later requests skip most of
+// the parse/compile work. A cache from another Node/V8 is rejected by V8 and rewritten.
+//
+// If the relay cannot even load (wrong Node version, SQLite module built for another ABI, missing
+// file), this loader answers 500 with a JSON error that says what to do, instead of Apache's bare
+// "Premature end of script headers".
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const v8 = require('v8');
+const Module = require('module');
+
+const dir = __dirname;
+const bundleFile = path.join(dir, 'relay', 'relay.js');
+// The cache depends on the exact V8 build and flags; cachedDataVersionTag() covers both.
+const cacheFile = path.join(dir, 'data', `.v8-cache-${process.versions.v8}-${v8.cachedDataVersionTag()}.bin`);
+
+function fail(message) {
+  const body = JSON.stringify({ error: { code: 'internal', message } });
+  const head = 'Status: 500 Internal Server Error\r\nContent-Type: application/json\r\nCache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n\r\n';
+  try {
+    fs.writeSync(1, head + body);
+  } catch {
+    /* the client is gone */
+  }
+  process.stderr.write(`tincan relay: ${message}\n`);
+  process.exit(0);
+}
+
+let relay;
+try {
+  const source = fs.readFileSync(bundleFile, 'utf8');
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: bundleFile, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // Written after the request ran, so the cache also holds the functions it compiled lazily.
+    process.once('exit', () => {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        try {
+          fs.unlinkSync(tmp);
+        } catch {
+          /* data/ is not writable: /v1/check says so; the relay works without the cache */
+        }
+      }
+    });
+  }
+  const mod = new Module(bundleFile, module);
+  mod.filename = bundleFile;
+  mod.paths = Module._nodeModulePaths(path.dirname(bundleFile));
+  const wrapper = script.runInThisContext();
+  wrapper.call(mod.exports, mod.exports, Module.createRequire(bundleFile), mod, bundleFile, path.dirname(bundleFile));
+  relay = mod.exports;
+} catch (e) {
+  const abi = `Node ${process.version} (ABI ${process.versions.modules}, ${process.platform}-${process.arch})`;
+  fail(`The relay could not start on ${abi}: ${e && e.message ? e.message : String(e)}. ` +
+    'Make a bundle for this Node with `tincan relay bundle --node <path of node on the host>` (see UPLOAD.md).');
+}
+
+if (!relay || typeof relay.runCgi !== 'function') fail('relay/relay.js does not export runCgi; upload the whole bundle again.');
+Promise.resolve()
+  .then(() => relay.runCgi({ configPath: path.join(dir, 'config.json') }))
+  .catch((e) => fail(`Unexpected failure: ${e && e.message ? e.message : String(e)}`));

@@ -1,0 +1,194 @@
+// The upload bundle under a real Apache 2.4 (prefork + mod_cgi, AllowOverride All, CGI as www-data):
+// the bundle is written by the real bundle writer from the built dist/cgi, copied into the document
+// root exactly as an upload would, and used over HTTP on 127.0.0.1. Covers: first visit (web client
+// + /v1/info + /v1/check), the relay journey through the rewritten URLs and through the fallback
+// index.cgi URLs on an Apache without mod_rewrite, private files never served, 50 concurrent posts,
+// and `tincan relay check` on a good host and on broken ones.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { hasApache, installAsUpload, makeDocroot, startApache } from './support/web-servers.ts';
+import { makeBundle, newEnvelopeId, newKeys, relayClient, relayJourney } from './support/relay-journey.ts';
+import { checkRelay, registerRelayCheck } from '../../client-cli/commands/relay-check.ts';
+
+const run = hasApache() && existsSync(path.resolve(import.meta.dirname, '../../dist/cgi/relay.js'));
+const cleanup: Array<() => Promise<void> | void> = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function siteWith(o: { rewrite?: boolean; dataWritable?: boolean; extraConfig?: string; extraModules?: string[] }) {
+  const owner = newKeys();
+  const bundle = makeBundle({ owner: owner.publicKey });
+  const docroot = makeDocroot();
+  installAsUpload(bundle.out, path.join(docroot, 'chat'), { writableByWebUser: o.dataWritable === false ? [] : ['data'] });
+  const web = await startApache({ docroot, rewrite: o.rewrite, extraConfig: o.extraConfig, extraModules: o.extraModules });
+  cleanup.push(async () => {
+    await web.stop();
+    rmSync(docroot, { recursive: true, force: true });
+    rmSync(path.dirname(bundle.out), { recursive: true, force: true });
+  });
+  return { owner, bundle, docroot, web, folder: `${web.origin}/chat` };
+}
+
+/** GETs `url` and returns status + the raw bytes. */
+async function raw(url: string) {
+  const res = await fetch(url);
+  return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+describe.runIf(run)('relay bundle under Apache with mod_rewrite', () => {
+  let s: Awaited<ReturnType<typeof siteWith>>;
+  beforeAll(async () => {
+    s = await siteWith({});
+  });
+
+  it('writes the bundle with the permissions an upload needs', () => {
+    const mode = (p: string) => statSync(path.join(s.bundle.out, p)).mode & 0o777;
+    expect(mode('index.cgi')).toBe(0o755);
+    expect(mode('.')).toBe(0o755);
+    expect(mode('data')).toBe(0o755);
+    expect(mode('relay')).toBe(0o755);
+    expect(mode('config.json')).toBe(0o644);
+    expect(mode('.htaccess')).toBe(0o644);
+    expect(mode('relay/relay.js')).toBe(0o644);
+    expect(readFileSync(path.join(s.bundle.out, 'index.cgi'), 'utf8').split('\n')[0]).toBe(`#!${process.execPath} --v8-pool-size=1`);
+    const config = JSON.parse(readFileSync(path.join(s.bundle.out, 'config.json'), 'utf8'));
+    expect(config.owner).toBe(Buffer.from(s.owner.publicKey).toString('base64url'));
+    expect(config.dataDir).toBe('data');
+  });
+
+  it('first visit: the folder shows the web client, /v1/info and /v1/check answer', async () => {
+    const page = await fetch(`${s.folder}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<html/i);
+    const info = await relayClient(s.folder).info();
+    expect(info.owner).toBe(Buffer.from(s.owner.publicKey).toString('base64url'));
+    expect(info.transports).toEqual(['http']);
+    const check = await (await fetch(`${s.folder}/v1/check`, { headers: { 'X-Tincan-Auth': 'probe' } })).json();
+    expect(check).toMatchObject({ node: process.version, dataWritable: true, authHeaderReceived: true, adapter: 'cgi', sqlite: { driver: 'better-sqlite3', journalMode: 'wal' } });
+  });
+
+  it('carries the relay journey: open, one-time join, posts both ways', async () => {
+    const j = await relayJourney(s.folder, s.owner);
+    expect(j.joined.members).toBe(2);
+    expect(j.secondUse).toBe('invite-used');
+    expect(j.bobSaw).toEqual(['hi bob (opaque bytes to the relay)', 'hi alice']);
+    expect(j.aliceSaw).toEqual(j.bobSaw);
+  });
+
+  it('never serves the database, its WAL, the config, the code or UPLOAD.md', async () => {
+    // The journey above created the database; make sure the files exist so a leak would show.
+    const dataDir = path.join(s.docroot, 'chat', 'data');
+    expect(existsSync(path.join(dataDir, 'relay.db'))).toBe(true);
+    const dbHead = readFileSync(path.join(dataDir, 'relay.db')).subarray(0, 16);
+    for (const p of ['data/relay.db', 'data/relay.db-wal', 'data/relay.db-shm', 'data/', 'data', 'config.json', 'relay/relay.js', 'relay/', 'UPLOAD.md', 'package.json', '.htaccess', 'data/.htaccess', 'index.cgi/../config.json']) {
+      const r = await raw(`${s.folder}/${p}`);
+      expect([403, 404], `${p} answered ${r.status}`).toContain(r.status);
+      expect(r.bytes.includes(dbHead)).toBe(false);
+      expect(r.bytes.toString('utf8')).not.toMatch(/"dataDir"|SQLite format 3/);
+    }
+    const cache = (await import('node:fs')).readdirSync(dataDir).find((n) => n.startsWith('.v8-cache'));
+    expect(cache, 'the loader wrote a V8 code cache into data/').toBeDefined();
+    expect([403, 404]).toContain((await raw(`${s.folder}/data/${cache}`)).status);
+  });
+
+  it('stores 50 concurrent posts exactly once each, with no 5xx', async () => {
+    const relay = relayClient(s.folder, 60_000);
+    const alice = newKeys();
+    const { randomBytes } = await import('node:crypto');
+    const channel = Buffer.from(randomBytes(16)).toString('base64url');
+    await relay.openChannel(s.owner, { channel, member: alice.publicKey });
+    const ids = Array.from({ length: 50 }, () => newEnvelopeId());
+    // 50 distinct posts plus 10 retries of the first ids, all at once.
+    const sends = [...ids, ...ids.slice(0, 10)].map((id, i) => relay.post(alice, channel, id, new TextEncoder().encode(`m${i % 50}`)));
+    const results = await Promise.allSettled(sends);
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    expect(failed).toEqual([]);
+    const got = await relay.fetch(alice, channel, { after: 0, limit: 500 });
+    expect(got.envelopes.map((e) => e.id).sort()).toEqual([...ids].sort());
+    expect(got.envelopes.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    const fiveXX = s.web.accessLog().filter((l) => / 5\d\d /.test(l));
+    expect(fiveXX).toEqual([]);
+  });
+
+  it('`tincan relay check` reports a good host', async () => {
+    const report = await checkRelay(s.folder);
+    expect(report.items.filter((i) => i.status !== 'ok')).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.baseUrl).toBe(s.folder);
+    const out: string[] = [];
+    const program = new Command().exitOverride();
+    registerRelayCheck(program.command('relay'), { out: (t) => out.push(t), err: () => {}, home: '/nonexistent', loadIdentityPublicKey: async () => null });
+    await program.parseAsync(['relay', 'check', s.folder], { from: 'user' });
+    expect(out.join('')).toMatch(/Verdict: this host runs the relay\. Base URL: http:\/\/127\.0\.0\.1:\d+\/chat\n/);
+    expect(out.join('')).toMatch(/ok +WAL journal in use/);
+  });
+});
+
+describe.runIf(run)('relay bundle under Apache without mod_rewrite (fallback URLs)', () => {
+  let s: Awaited<ReturnType<typeof siteWith>>;
+  beforeAll(async () => {
+    s = await siteWith({ rewrite: false });
+  });
+
+  it('answers at index.cgi/v1/... and carries the journey there', async () => {
+    expect((await fetch(`${s.folder}/v1/info`)).status).toBe(404);
+    const j = await relayJourney(`${s.folder}/index.cgi`, s.owner);
+    expect(j.secondUse).toBe('invite-used');
+    expect(j.bobSaw).toEqual(['hi bob (opaque bytes to the relay)', 'hi alice']);
+    expect(j.aliceSaw).toEqual(j.bobSaw);
+    expect((await fetch(`${s.folder}/`)).status).toBe(200);
+  });
+
+  it('still never serves private files', async () => {
+    for (const p of ['data/relay.db', 'data/relay.db-wal', 'data/', 'config.json', 'relay/relay.js', 'UPLOAD.md']) {
+      const r = await raw(`${s.folder}/${p}`);
+      expect([403, 404], `${p} answered ${r.status}`).toContain(r.status);
+    }
+  });
+
+  it('`tincan relay check` names the fallback base URL', async () => {
+    const report = await checkRelay(s.folder);
+    expect(report.ok).toBe(true);
+    expect(report.baseUrl).toBe(`${s.folder}/index.cgi`);
+    expect(report.items.find((i) => i.status === 'warn')?.what).toMatch(/rewriting is not active/);
+  });
+});
+
+describe.runIf(run)('`tincan relay check` on broken hosts', () => {
+  let unwritable: Awaited<ReturnType<typeof siteWith>>;
+  let stripped: Awaited<ReturnType<typeof siteWith>>;
+  beforeAll(async () => {
+    // data/ left owned by the uploader (root), while CGI runs as www-data: not writable.
+    unwritable = await siteWith({ dataWritable: false });
+    // A host that strips the custom auth header before CGI (like an over-eager proxy or WAF).
+    stripped = await siteWith({ extraConfig: 'RequestHeader unset X-Tincan-Auth early' });
+  });
+
+  it('says when data/ is not writable, with the fix, and fails', async () => {
+    const report = await checkRelay(unwritable.folder);
+    expect(report.ok).toBe(false);
+    const fail = report.items.filter((i) => i.status === 'fail');
+    expect(fail.map((i) => i.what)).toContain('data/ is not writable by the relay');
+    expect(fail.find((i) => i.what === 'data/ is not writable by the relay')?.fix).toMatch(/writable by the account CGI scripts run as/);
+    const out: string[] = [];
+    const program = new Command().exitOverride();
+    registerRelayCheck(program.command('relay'), { out: (t) => out.push(t), err: () => {}, home: '/nonexistent', loadIdentityPublicKey: async () => null });
+    await expect(program.parseAsync(['relay', 'check', unwritable.folder], { from: 'user' })).rejects.toThrow(/problem/);
+    expect(out.join('')).toMatch(/FAIL data\/ is not writable/);
+    expect(out.join('')).toMatch(/Verdict: \d+ problems? to fix/);
+  });
+
+  it('says when the auth header is stripped, and signed requests indeed fail there', async () => {
+    const report = await checkRelay(stripped.folder);
+    expect(report.ok).toBe(false);
+    expect(report.items.filter((i) => i.status === 'fail').map((i) => i.what)).toEqual([
+      'the X-Tincan-Auth header does not reach the relay, so no signed request can work',
+    ]);
+    const relay = relayClient(stripped.folder);
+    await expect(relay.openChannel(stripped.owner, { channel: Buffer.alloc(16, 1).toString('base64url'), member: newKeys().publicKey })).rejects.toMatchObject({ code: 'auth-required' });
+  });
+});

@@ -186,22 +186,22 @@ export async function startApache(opts: ApacheOptions): Promise<WebServer> {
 export interface LighttpdOptions {
   docroot: string;
   /**
-   * URL prefix where a Tincan bundle is installed (e.g. '/chat'). When given, the config mirrors the
-   * bundle's deploy/lighttpd.conf sample: deny data/, relay/ and the config, and (unless rewrite is
-   * false) route `<mount>/v1/...` to `<mount>/index.cgi/v1/...`.
+   * A config file to include after the base config, e.g. the repository's deploy/lighttpd.conf
+   * (which serves a bundle uploaded to <docroot>/chat: denies data/, relay/, the config and
+   * UPLOAD.md, routes /chat/v1/... to index.cgi). Without it .cgi files run nowhere.
    */
-  mount?: string;
-  rewrite?: boolean;
+  include?: string;
   extraConfig?: string;
 }
 
-/** Starts lighttpd with mod_cgi (`.cgi` files run by their shebang) and an access log with `%D`. */
+/**
+ * Starts lighttpd with mod_access, mod_rewrite, mod_cgi and an access log with `%D` (lighttpd
+ * writes it lazily: complete after stop). CGI is assigned by the included config.
+ */
 export async function startLighttpd(opts: LighttpdOptions): Promise<WebServer> {
   return startWithRetries(async (port) => {
     const serverRoot = mkdtempSync(path.join(os.tmpdir(), 'tincan-lighttpd-'));
     chmodSync(serverRoot, 0o777); // lighttpd drops to www-data before opening its logs
-    const m = opts.mount ? opts.mount.replace(/\/+$/, '') : null;
-    const q = m ? m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : '';
     const conf = [
       `server.modules = ("mod_access", "mod_rewrite", "mod_cgi", "mod_accesslog")`,
       `server.document-root = "${opts.docroot}"`,
@@ -215,14 +215,8 @@ export async function startLighttpd(opts: LighttpdOptions): Promise<WebServer> {
       `accesslog.format = "%D %>s %m %U%q"`,
       `index-file.names = ("index.html")`,
       `mimetype.assign = (".html" => "text/html; charset=utf-8", ".js" => "text/javascript", ".css" => "text/css", ".json" => "application/json", ".svg" => "image/svg+xml", ".png" => "image/png", ".md" => "text/plain; charset=utf-8", ".webmanifest" => "application/manifest+json")`,
-      `cgi.assign = (".cgi" => "")`,
       `url.access-deny = ("~", ".inc", ".htaccess")`,
-      ...(m
-        ? [
-            `$HTTP["url"] =~ "^${q}/(data|relay)(/|$)|^${q}/(config|package)\\.json$" { url.access-deny = ("") }`,
-            ...(opts.rewrite === false ? [] : [`url.rewrite-if-not-file = ("^${q}/(v1/.*)$" => "${m}/index.cgi/$1")`]),
-          ]
-        : []),
+      ...(opts.include ? [`include "${opts.include}"`] : []),
       opts.extraConfig ?? '',
     ].join('\n');
     writeFileSync(path.join(serverRoot, 'lighttpd.conf'), conf + '\n');

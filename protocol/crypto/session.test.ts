@@ -117,3 +117,44 @@ describe('invite, join and chat', () => {
     expect(await safetyNumber(bob.sign.publicKey, alice.sign.publicKey)).toBe(s1);
   });
 });
+
+describe('ratchet state bounds', () => {
+  it('a successful decrypt leaves the session it was given untouched (copy-on-write)', async () => {
+    let { a, b } = await pair();
+    const ms: Uint8Array[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = await encrypt(b, utf8(`m${i}`));
+      b = e.session;
+      ms.push(e.message);
+    }
+    const before = encodeSession(a);
+    const r = await must(a, ms[2]!); // skips two keys, adds a seen digest
+    expect(encodeSession(a)).toEqual(before);
+    expect(r.session.skipped).toHaveLength(2);
+    expect((await must(a, ms[2]!.slice(0))).status).toBe('ok'); // old state can still read it: nothing was consumed in place
+  });
+
+  it(`keeps at most ${2000} skipped keys, dropping the oldest`, async () => {
+    let { a, b } = await pair();
+    const firsts: Uint8Array[] = [];
+    for (let chain = 0; chain < 3; chain++) {
+      let first: Uint8Array | null = null;
+      for (let i = 0; i < 1000; i++) {
+        const e = await encrypt(b, utf8('x'));
+        b = e.session;
+        first ??= e.message;
+      }
+      firsts.push(first!);
+      const last = await encrypt(b, utf8('last'));
+      b = last.session;
+      a = (await must(a, last.message)).session; // skips ~1000 keys of this chain
+      const reply = await encrypt(a, utf8('turn'));
+      a = reply.session;
+      b = (await must(b, reply.message)).session; // new DH chain for b's next batch
+    }
+    expect(a.skipped.length).toBe(2000);
+    await expect(decrypt(a, firsts[0]!)).rejects.toMatchObject({ code: 'decrypt-failed' }); // evicted: reported as unreadable
+    expect((await decrypt(a, firsts[2]!)).status).toBe('ok');
+    expect(decodeSession(encodeSession(a)).skipped).toHaveLength(2000);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * The process adapter of the `tincan` command: the only CLI file that touches `process`. It builds
+ * the context (streams, environment, home folder, signals) and runs the program.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TincanError } from '../protocol/errors.ts';
+import type { CliContext } from './context.ts';
+import { runCli } from './program.ts';
+
+function homeFolder(env: NodeJS.ProcessEnv): string {
+  if (env['TINCAN_HOME']) return path.resolve(env['TINCAN_HOME']);
+  const data = env['XDG_DATA_HOME'] || path.join(os.homedir(), '.local', 'share');
+  return path.join(data, 'tincan');
+}
+
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+function ask(question: string, hidden: boolean): Promise<string> {
+  return import('node:readline').then(
+    ({ createInterface }) =>
+      new Promise<string>((resolve, reject) => {
+        const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+        if (hidden) {
+          // Echo nothing of what is typed (the question itself is written before muting).
+          const out = rl as unknown as { _writeToOutput: (s: string) => void };
+          process.stderr.write(question);
+          out._writeToOutput = () => {};
+          rl.question('', (answer) => {
+            process.stderr.write('\n');
+            rl.close();
+            resolve(answer);
+          });
+        } else {
+          rl.question(question, (answer) => {
+            rl.close();
+            resolve(answer);
+          });
+        }
+        rl.on('SIGINT', () => {
+          rl.close();
+          reject(new TincanError('bad-request', 'cancelled'));
+        });
+      }),
+  );
+}
+
+const env = process.env;
+const ctx: CliContext = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  home: homeFolder(env),
+  cwd: process.cwd(),
+  env,
+  color: Boolean(process.stdout.isTTY) && env['NO_COLOR'] === undefined && env['TERM'] !== 'dumb',
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+  async readStdin() {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  async readSecret(prompt) {
+    if (!process.stdin.isTTY) throw new TincanError('bad-request', 'no terminal to ask for the passphrase: set TINCAN_PASSPHRASE or pass --passphrase-file FILE');
+    return ask(prompt, true);
+  },
+  async confirm(question) {
+    if (!process.stdin.isTTY) return false;
+    return /^y(es)?$/i.test((await ask(`${question} [y/N] `, false)).trim());
+  },
+  async loadIdentityPublicKey() {
+    const file = path.join(homeFolder(env), 'state.db');
+    if (!existsSync(file)) return null;
+    const { createSqliteStore } = await import('./sqlite-store.ts');
+    const store = createSqliteStore({ file, readonly: true });
+    try {
+      return (await store.getIdentity())?.signPublic ?? null;
+    } catch {
+      return null; // a fresh file without tables yet
+    } finally {
+      await store.close();
+    }
+  },
+  async openSession(o) {
+    const { openSession } = await import('./open-session.ts');
+    return openSession(homeFolder(env), o);
+  },
+  packageRoot: packageRoot(),
+  waitForSignal: () =>
+    new Promise((resolve) => {
+      const on = (sig: string) => () => resolve(sig);
+      process.once('SIGINT', on('SIGINT'));
+      process.once('SIGTERM', on('SIGTERM'));
+    }),
+  stdin: process.stdin,
+  stdout: process.stdout,
+  notify(title, body) {
+    void import('node:child_process').then(({ spawn }) => {
+      try {
+        const child = spawn('notify-send', ['--app-name=tincan', title, body], { stdio: 'ignore', detached: true });
+        child.on('error', () => {});
+        child.unref();
+      } catch {
+        /* no notifier: fine */
+      }
+    });
+  },
+};
+
+const code = await runCli(process.argv.slice(2), ctx);
+process.exit(code);

@@ -40,11 +40,17 @@ export function attachWs(server: Server, relay: Relay, pathPrefix = '/v1/ws'): W
         if (!r.success) throw new TincanError('bad-request', 'This frame does not match the protocol (SPEC 3).');
         frame = r.data;
         if (frame.type === 'ping') return send({ type: 'pong' });
-        subs.get(frame.channel)?.();
-        subs.delete(frame.channel);
-        if (frame.type === 'unsubscribe') return;
-        if (subs.size >= 64) throw new TincanError('rate-limited', 'At most 64 subscriptions per connection.');
-        subs.set(frame.channel, relay.subscribe(frame, send));
+        const old = subs.get(frame.channel);
+        if (frame.type === 'unsubscribe') {
+          old?.();
+          subs.delete(frame.channel);
+          return;
+        }
+        if (!old && subs.size >= 64) throw new TincanError('rate-limited', 'At most 64 subscriptions per connection.');
+        // A failed re-subscription keeps the old one; a successful one replaces it.
+        const off = relay.subscribe(frame, send);
+        old?.();
+        subs.set(frame.channel, off);
       } catch (e) {
         const err = e instanceof TincanError ? e : e instanceof SyntaxError ? new TincanError('bad-request', 'Frames are JSON text.') : null;
         if (!err) relay.logUnexpected(e, 'ws');

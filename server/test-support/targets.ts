@@ -208,3 +208,57 @@ export const standaloneTarget: TargetFactory = async (o = {}) => {
     },
   };
 };
+
+/**
+ * The CGI entry behind a real web server: `index.cgi` (a shell wrapper exec'ing node on the test
+ * bundle) in a folder reached through rewriting, as on shared hosting.
+ */
+export function webServerTarget(kind: 'apache' | 'lighttpd'): TargetFactory {
+  return async (o = {}) => {
+    const { startApache, startLighttpd, openUp } = await import('./web-servers.ts');
+    const { chmodSync, mkdirSync } = await import('node:fs');
+    const bundle = await buildTestCgi();
+    const docRoot = mkdtempSync(path.join(tmpdir(), `tincan-${kind}-root-`));
+    const site = path.join(docRoot, 'relay');
+    mkdirSync(path.join(site, 'data'), { recursive: true });
+    const owner = newKey();
+    const setupCode = o.claimed === false ? b64(rand(15)) : null;
+    writeFileSync(path.join(site, 'config.json'), JSON.stringify({
+      owner: setupCode ? null : owner.b64,
+      ...(setupCode ? { setupCodeHash: b64(sha256(new TextEncoder().encode(setupCode))) } : {}),
+      dataDir: 'data',
+      limits: o.limits ?? {},
+      heartbeatSeconds: o.heartbeatSeconds ?? 5,
+    }));
+    writeFileSync(path.join(site, 'index.cgi'), `#!/bin/sh\nTINCAN_CGI_CONFIG='${path.join(site, 'config.json')}' exec '${process.execPath}' '${bundle}'\n`);
+    chmodSync(path.join(site, 'index.cgi'), 0o755);
+    writeFileSync(path.join(site, '.htaccess'), 'RewriteEngine On\nRewriteRule ^data(/|$) - [F,L]\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule ^(.*)$ index.cgi/$1 [L,QSA]\n');
+    openUp(docRoot);
+    chmodSync(path.join(site, 'data'), 0o777);
+    const web = kind === 'apache'
+      ? await startApache(docRoot)
+      : await startLighttpd(docRoot, 'url.rewrite-if-not-file = ("^/relay/(.*)$" => "/relay/index.cgi/$1")\n$HTTP["url"] =~ "^/relay/data" { url.access-deny = ("") }\nserver.modules += ("mod_access")');
+    const base = `${web.url}/relay`;
+    return {
+      kind: 'cgi',
+      owner,
+      setupCode,
+      dir: site,
+      dbFile: path.join(site, 'data', 'relay.db'),
+      url: base,
+      async send(method, pathname, so = {}) {
+        const body = toBytes(so.body);
+        const r = await fetch(`${base}${pathname}${so.query ? `?${so.query}` : ''}`, { method, headers: so.headers ?? {}, ...(body.length ? { body: Buffer.from(body) } : {}) });
+        const headers: Record<string, string> = {};
+        r.headers.forEach((v, k) => (headers[k] = v));
+        const reply0 = reply(r.status, headers, await r.text());
+        if (r.status >= 500) reply0.text += `\n${web.errorLog()}`;
+        return reply0;
+      },
+      async close() {
+        await web.stop();
+        rmSync(docRoot, { recursive: true, force: true });
+      },
+    };
+  };
+}

@@ -14,6 +14,8 @@ import { registerInit } from './commands/init.ts';
 import { registerInvite } from './commands/invite.ts';
 import { registerJoin } from './commands/join.ts';
 import { registerList } from './commands/list.ts';
+import { registerLocate } from './commands/locate.ts';
+import { registerMove } from './commands/move.ts';
 import { registerRead } from './commands/read.ts';
 import { registerRelay } from './commands/relay.ts';
 import { registerRename } from './commands/rename.ts';
@@ -54,6 +56,8 @@ Start:  tincan init --name alice && tincan relay serve   (then, in another termi
   registerVerify(program, ctx);
   registerRename(program, ctx);
   registerForget(program, ctx);
+  registerLocate(program, ctx);
+  registerMove(program, ctx);
   registerExport(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
   return program;

@@ -11,6 +11,7 @@ import type { Info } from '../wire.ts';
 import { type ClientDeps, type Engine, assertNotMoved, createEngine, errorText, memberKeys, resolveConversation, uniqueName } from './engine.ts';
 import { type CreatedInvite, type JoinResult, createInvite, joinInvite, myRelay } from './invites.ts';
 import { type LiveHandle, type LiveOptions, startLive } from './live.ts';
+import { type LocationsChange, type LocationsView, addLocation, moveConversation, removeLocation, viewLocations } from './locations.ts';
 import { type ConversationReport, syncConversation } from './receive.ts';
 import { normalizeRelayUrl } from './relay-client.ts';
 import { type SendResult, sendText } from './send.ts';
@@ -265,6 +266,18 @@ export function createClient(deps: ClientDeps) {
 
     /** Follows conversations live (see live.ts). */
     live: (o: LiveOptions): LiveHandle => startLive(engine, o),
+
+    /** A conversation's locations with their health (see locations.ts). */
+    locations: (ref: string) => run(async (): Promise<LocationsView> => viewLocations(engine, await resolveConversation(engine, ref))),
+
+    /** Adds a location on a relay I own (default: my relay) and tells the peer. */
+    addLocation: (ref: string, url?: string) => run(async (): Promise<LocationsChange> => addLocation(engine, await resolveConversation(engine, ref), url)),
+
+    /** Retires the locations on a relay (URL) or a channel (id) and tells the peer. */
+    removeLocation: (ref: string, location: string) => run(async (): Promise<LocationsChange> => removeLocation(engine, await resolveConversation(engine, ref), location)),
+
+    /** Moves a conversation to a relay I own: add there, tell the peer, retire `from` (see locations.ts). */
+    move: (ref: string, o: { to: string; from?: string[] }) => run(async (): Promise<LocationsChange> => moveConversation(engine, await resolveConversation(engine, ref), o)),
   };
 }
 

@@ -5,7 +5,7 @@
 import { TincanError } from '../errors.ts';
 
 /** Padded lengths (the 4-byte length prefix included). */
-export const PAD_BUCKETS = [256, 1024, 4096, 16384, 61440] as const;
+export const PAD_BUCKETS = [512, 2048, 8192, 32768, 61440] as const;
 /** Largest plaintext that fits the largest bucket. */
 export const MAX_PLAINTEXT = 61440 - 4;
 

@@ -59,8 +59,8 @@ export interface Session {
   nr: number;
   pn: number;
   skipped: SkippedKey[];
-  /** BLAKE2b-128 of recently decrypted messages, oldest first. */
-  seen: Uint8Array[];
+  /** Hex of BLAKE2b-128 of recently decrypted messages, oldest first (strings: fast to look up). */
+  seen: string[];
 }
 
 /** Shared secrets from the handshake. */
@@ -154,9 +154,9 @@ function nextKey(st: Session): Uint8Array {
   return mk;
 }
 
-/** Identifies a message for duplicate detection: BLAKE2b-128 of its bytes. */
-export function messageDigest(message: Uint8Array): Uint8Array {
-  return blake2b(16, message);
+/** Identifies a message for duplicate detection: hex of BLAKE2b-128 of its bytes. */
+export function messageDigest(message: Uint8Array): string {
+  return na().to_hex(blake2b(16, message));
 }
 
 /**
@@ -166,7 +166,7 @@ export function messageDigest(message: Uint8Array): Uint8Array {
 export async function decrypt(session: Session, message: Uint8Array): Promise<{ status: 'ok'; session: Session; plaintext: Uint8Array } | { status: 'duplicate' }> {
   if (message.length < MIN_MESSAGE || message[0] !== MESSAGE_VERSION) fail('not a Tincan message');
   const digest = messageDigest(message);
-  if (session.seen.some((d) => bytesEqual(d, digest))) return { status: 'duplicate' };
+  if (session.seen.includes(digest)) return { status: 'duplicate' };
   const st: Session = { ...session, skipped: session.skipped, seen: session.seen };
   const hnonce = message.subarray(1, 1 + AEAD_NONCE);
   const hct = message.subarray(1 + AEAD_NONCE, ENC_HEADER_END);
@@ -242,7 +242,7 @@ export function encodeSession(s: Session): Uint8Array {
   w.u32(s.ns).u32(s.nr).u32(s.pn).u32(s.skipped.length);
   for (const k of s.skipped) w.fixed(k.hk, 32).u32(k.n).fixed(k.mk, 32);
   w.u32(s.seen.length);
-  for (const d of s.seen) w.fixed(d, 16);
+  for (const d of s.seen) w.fixed(na().from_hex(d), 16);
   return w.finish();
 }
 
@@ -268,8 +268,8 @@ export function decodeSession(b: Uint8Array): Session {
     for (let i = 0; i < nSkipped; i++) skipped.push({ hk: r.fixed(32).slice(), n: r.u32(), mk: r.fixed(32).slice() });
     const nSeen = r.u32();
     if (nSeen > MAX_SEEN) throw new RangeError('too many seen digests');
-    const seen: Uint8Array[] = [];
-    for (let i = 0; i < nSeen; i++) seen.push(r.fixed(16).slice());
+    const seen: string[] = [];
+    for (let i = 0; i < nSeen; i++) seen.push(na().to_hex(r.fixed(16)));
     r.end();
     const dhs = { publicKey: na().crypto_scalarmult_base(dhSecret), secretKey: dhSecret };
     return { v: 1, ad, peer, sasKey, wrapKey, dhs, dhr, rk, cks, ckr, hks, hkr, nhks, nhkr, ns, nr, pn, skipped, seen };

@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MAX_SKIP = 1000
 MAX_STORED_SKIPPED = 2000
 MAX_SEEN = 2000
-PAD_BUCKETS = [256, 1024, 4096, 16384, 61440]
+PAD_BUCKETS = [512, 2048, 8192, 32768, 61440]
 
 
 # --- deterministic randomness (test only) --------------------------------------------------
@@ -546,7 +546,7 @@ def payload_case():
 
 
 def padding_case():
-    return [{"length": n, "padded": len(pad(bytes(n)))} for n in (0, 1, 252, 253, 1020, 1021, 4092, 16380, 61436)]
+    return [{"length": n, "padded": len(pad(bytes(n)))} for n in (0, 1, 508, 509, 2044, 2045, 8188, 32764, 32765, 61436)]
 
 
 def main():

@@ -30,14 +30,18 @@ ${o.basePath ? `  RewriteBase ${o.basePath}/\n` : ''}  RewriteRule ^(data|relay)
   RewriteRule ^v1(/.*)?$ index.cgi/v1$1 [L]
 </IfModule>
 
-# The web client's files are served by Apache directly. Pages are revalidated on every visit, so
-# an updated bundle shows at once; scripts, styles and images are cached for an hour.
+# The web client's files are served by Apache directly. Pages, the service worker and the manifest
+# are revalidated on every visit, so an updated bundle shows at once; files whose names carry a
+# content hash (app-3FQ2ZK7L.js) never change and are cached for a year; the rest for an hour.
 <IfModule mod_headers.c>
-  <FilesMatch "\\.html?$">
-    Header set Cache-Control "no-cache"
-  </FilesMatch>
-  <FilesMatch "\\.(js|mjs|css|svg|png|jpg|webp|ico|woff2|webmanifest|wasm)$">
+  <FilesMatch "\\.(js|mjs|css|svg|png|jpg|webp|ico|woff2|wasm)$">
     Header set Cache-Control "public, max-age=3600"
+  </FilesMatch>
+  <FilesMatch "-[A-Z0-9]{8}\\.(js|mjs|css|wasm)$">
+    Header set Cache-Control "public, max-age=31536000, immutable"
+  </FilesMatch>
+  <FilesMatch "(\\.html?|^sw\\.js|\\.webmanifest)$">
+    Header set Cache-Control "no-cache"
   </FilesMatch>
   <FilesMatch "\\.(md|cgi)$">
     Header set X-Content-Type-Options "nosniff"

@@ -7,18 +7,13 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { findPackageRoot, writeRelayBundle } from '../../deploy/write-relay-bundle.ts';
+import type { CliContext } from '../context.ts';
 
-/** What the relay commands need from the CLI (a structural subset of the CLI's context). */
-export interface RelayCommandContext {
-  out(text: string): void;
-  err(text: string): void;
-  /** The CLI's state folder ($TINCAN_HOME). */
-  home: string;
-  /** This identity's public key, or null when `tincan init` has not run. */
-  loadIdentityPublicKey(): Promise<Uint8Array | null>;
-  /** Working directory for relative paths (default: the process's). */
-  cwd?: string;
-}
+/**
+ * What the relay bundle/check commands need from the CLI's context (a subset, so tests can pass a
+ * small object). `packageRoot` defaults to the Tincan folder found from this file.
+ */
+export type RelayCommandContext = Pick<CliContext, 'out' | 'err' | 'home' | 'loadIdentityPublicKey'> & Partial<Pick<CliContext, 'cwd' | 'packageRoot'>>;
 
 function kib(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`;
@@ -44,7 +39,7 @@ Example:
       const owner = await ctx.loadIdentityPublicKey();
       const out = path.resolve(ctx.cwd ?? '.', opts.out);
       const r = writeRelayBundle({
-        root: findPackageRoot(import.meta.url),
+        root: ctx.packageRoot ?? findPackageRoot(import.meta.url),
         out,
         nodePath: opts.node,
         basePath: opts.basePath,

@@ -6,7 +6,7 @@
 // and `tincan relay check` on a good host and on broken ones.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { hasApache, installAsUpload, makeDocroot, startApache } from './support/web-servers.ts';
 import { makeBundle, newEnvelopeId, newKeys, relayClient, relayJourney } from './support/relay-journey.ts';
@@ -18,9 +18,9 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-async function siteWith(o: { rewrite?: boolean; dataWritable?: boolean; extraConfig?: string; extraModules?: string[] }) {
+async function siteWith(o: { rewrite?: boolean; dataWritable?: boolean; extraConfig?: string; extraModules?: string[]; unowned?: boolean }) {
   const owner = newKeys();
-  const bundle = makeBundle({ owner: owner.publicKey });
+  const bundle = makeBundle({ owner: o.unowned ? null : owner.publicKey });
   const docroot = makeDocroot();
   installAsUpload(bundle.out, path.join(docroot, 'chat'), { writableByWebUser: o.dataWritable === false ? [] : ['data'] });
   const web = await startApache({ docroot, rewrite: o.rewrite, extraConfig: o.extraConfig, extraModules: o.extraModules });
@@ -71,6 +71,14 @@ describe.runIf(run)('relay bundle under Apache with mod_rewrite', () => {
     expect(check).toMatchObject({ node: process.version, dataWritable: true, authHeaderReceived: true, adapter: 'cgi', sqlite: { driver: 'better-sqlite3', journalMode: 'wal' } });
   });
 
+  it('serves the web client with sane caching: pages revalidated, hashed files immutable', async () => {
+    expect((await fetch(`${s.folder}/`)).headers.get('cache-control')).toBe('no-cache');
+    const hashed = readdirSync(s.bundle.out).find((n) => /-[A-Z0-9]{8}\.js$/.test(n));
+    if (hashed) expect((await fetch(`${s.folder}/${hashed}`)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    if (existsSync(path.join(s.bundle.out, 'sw.js'))) expect((await fetch(`${s.folder}/sw.js`)).headers.get('cache-control')).toBe('no-cache');
+    expect((await fetch(`${s.folder}/v1/info`)).headers.get('cache-control')).toBe('no-store');
+  });
+
   it('carries the relay journey: open, one-time join, posts both ways', async () => {
     const j = await relayJourney(s.folder, s.owner);
     expect(j.joined.members).toBe(2);
@@ -90,7 +98,7 @@ describe.runIf(run)('relay bundle under Apache with mod_rewrite', () => {
       expect(r.bytes.includes(dbHead)).toBe(false);
       expect(r.bytes.toString('utf8')).not.toMatch(/"dataDir"|SQLite format 3/);
     }
-    const cache = (await import('node:fs')).readdirSync(dataDir).find((n) => n.startsWith('.v8-cache'));
+    const cache = readdirSync(dataDir).find((n) => n.startsWith('.v8-cache'));
     expect(cache, 'the loader wrote a V8 code cache into data/').toBeDefined();
     expect([403, 404]).toContain((await raw(`${s.folder}/data/${cache}`)).status);
   });
@@ -190,5 +198,25 @@ describe.runIf(run)('`tincan relay check` on broken hosts', () => {
     ]);
     const relay = relayClient(stripped.folder);
     await expect(relay.openChannel(stripped.owner, { channel: Buffer.alloc(16, 1).toString('base64url'), member: newKeys().publicKey })).rejects.toMatchObject({ code: 'auth-required' });
+  });
+});
+
+describe.runIf(run)('a bundle made without an identity', () => {
+  it('is claimed once with the setup code from UPLOAD.md, then works for its new owner', async () => {
+    const s = await siteWith({ unowned: true });
+    const code = s.bundle.setupCode!;
+    expect(code).toMatch(/^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
+    expect(readFileSync(path.join(s.bundle.out, 'UPLOAD.md'), 'utf8')).toContain(code);
+    expect(readFileSync(path.join(s.bundle.out, 'config.json'), 'utf8')).not.toContain(code);
+    expect([403, 404]).toContain((await fetch(`${s.folder}/UPLOAD.md`)).status);
+    const relay = relayClient(s.folder);
+    expect((await relay.info()).owner).toBeNull();
+    const owner = newKeys();
+    await expect(relay.claim('WRONG-CODE0-00000-00000', owner.publicKey)).rejects.toMatchObject({ code: 'setup-code-invalid' });
+    await relay.claim(code, owner.publicKey);
+    expect((await relay.info()).owner).toBe(Buffer.from(owner.publicKey).toString('base64url'));
+    await expect(relay.claim(code, newKeys().publicKey)).rejects.toMatchObject({ code: 'already-claimed' });
+    const j = await relayJourney(s.folder, owner);
+    expect(j.bobSaw).toEqual(['hi bob (opaque bytes to the relay)', 'hi alice']);
   });
 });

@@ -109,3 +109,41 @@ export function makeBundle(o: Partial<RelayBundleOptions> & { owner: Uint8Array 
   // The Node running the tests (it must be reachable by www-data, as the host's Node is by the CGI user).
   return writeRelayBundle({ root: repoRoot, out, nodePath: process.execPath, ...o });
 }
+
+/**
+ * The user journey with the real `tincan` binary (two TINCAN_HOMEs) against a relay at `baseUrl`:
+ * alice (the relay's owner) invites bob, bob joins, the invite fails a second time, both send and
+ * read. Returns what each side's `read --json` showed. `alice` must be initialised already.
+ */
+export async function cliJourney(baseUrl: string, homes: { alice: string; bob: string; carol: string }) {
+  const { ok, okJson, tincan } = await import('../cli-harness.ts');
+  type Item = { from: string; text: string; status: string };
+  await ok(homes.bob, ['init', '--name', 'bob']);
+  await ok(homes.carol, ['init', '--name', 'carol']);
+  await ok(homes.alice, ['relay', 'use', baseUrl]);
+  const inv = await okJson<{ invite: string }>(homes.alice, ['invite', '--name', 'bob']);
+  const joined = await okJson<{ conversation: string }>(homes.bob, ['join', inv.invite]);
+  const again = await tincan(homes.carol, ['join', inv.invite]);
+  const synced = await ok(homes.alice, ['sync']); // alice learns that her invite was used
+  await ok(homes.alice, ['send', 'bob', 'Hello bob, through CGI']);
+  await ok(homes.bob, ['send', 'alice', 'Hi alice, CGI works both ways']);
+  const bobView = await okJson<Item[]>(homes.bob, ['read', 'alice']);
+  const aliceView = await okJson<Item[]>(homes.alice, ['read', 'bob']);
+  // Order-insensitive: the CLI lists a message when this home learned of it.
+  const strip = (xs: Item[]) => xs.map(({ from, text }) => ({ from, text })).sort((a, b) => a.text.localeCompare(b.text));
+  return { joined: joined.conversation, synced, secondJoin: { code: again.code, stderr: again.stderr }, bobView: strip(bobView), aliceView: strip(aliceView) };
+}
+
+/** What cliJourney() must return, whatever the web server. */
+export const expectedCliJourney = {
+  joined: 'alice',
+  bobView: [
+    { from: 'alice', text: 'Hello bob, through CGI' },
+    { from: 'me', text: 'Hi alice, CGI works both ways' },
+  ],
+  // (both sorted by text)
+  aliceView: [
+    { from: 'me', text: 'Hello bob, through CGI' },
+    { from: 'bob', text: 'Hi alice, CGI works both ways' },
+  ],
+};

@@ -14,13 +14,14 @@
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
-const v8 = require('v8');
 const Module = require('module');
 
 const dir = __dirname;
 const bundleFile = path.join(dir, 'relay', 'relay.js');
-// The cache depends on the exact V8 build and flags; cachedDataVersionTag() covers both.
-const cacheFile = path.join(dir, 'data', `.v8-cache-${process.versions.v8}-${v8.cachedDataVersionTag()}.bin`);
+// One cache per Node build. V8 itself checks version and flags and rejects a cache that does not
+// fit (cachedDataRejected), which is then rewritten. (Not v8.cachedDataVersionTag(): loading the
+// v8 module costs 1-2 ms per request.)
+const cacheFile = path.join(dir, 'data', `.v8-cache-${process.version}-${process.arch}.bin`);
 
 function fail(message) {
   const body = JSON.stringify({ error: { code: 'internal', message } });

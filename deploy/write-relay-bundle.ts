@@ -227,20 +227,19 @@ function prepareOut(out: string, force: boolean): void {
   mkdirSync(out, { recursive: true });
 }
 
-/** Copies better-sqlite3 (JS + the one .node file) and its runtime dependencies; returns bytes. */
+/**
+ * Copies better-sqlite3 (its JS and the one .node file) and, in place of its dependency `bindings`,
+ * deploy/bindings-shim.cjs, which loads the addon from its known place; returns bytes.
+ */
 function copySqliteModule(root: string, destModules: string): number {
-  const nm = path.join(root, 'node_modules');
-  let bytes = 0;
-  const pick: Array<[string, (rel: string) => boolean]> = [
-    ['better-sqlite3', (rel) => rel === 'package.json' || rel === 'LICENSE' || rel.startsWith('lib/') || rel === 'build/Release/better_sqlite3.node'],
-    ['bindings', (rel) => rel === 'package.json' || rel === 'bindings.js' || rel === 'LICENSE.md'],
-    ['file-uri-to-path', (rel) => rel === 'package.json' || rel === 'index.js' || rel === 'LICENSE'],
-  ];
-  for (const [name, keep] of pick) {
-    const src = path.join(nm, name);
-    if (!existsSync(src)) throw new TincanError('internal', `node_modules/${name} is missing; run \`npm install\` in ${root}.`);
-    bytes += copyTree(src, path.join(destModules, name), keep);
-  }
+  const src = path.join(root, 'node_modules', 'better-sqlite3');
+  const keep = (rel: string) => rel === 'package.json' || rel === 'LICENSE' || rel.startsWith('lib/') || rel === 'build/Release/better_sqlite3.node';
+  let bytes = copyTree(src, path.join(destModules, 'better-sqlite3'), keep);
+  const shim = path.join(destModules, 'bindings');
+  mkdirSync(shim, { recursive: true });
+  copyFileSync(path.join(root, 'deploy', 'bindings-shim.cjs'), path.join(shim, 'index.js'));
+  writeFileSync(path.join(shim, 'package.json'), '{ "name": "bindings", "version": "0.0.0-tincan", "main": "index.js" }\n');
+  bytes += statSync(path.join(shim, 'index.js')).size;
   return bytes;
 }
 

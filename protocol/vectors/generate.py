@@ -8,7 +8,8 @@ neither). Randomness comes from a deterministic stream (DRBG below) so that the 
 implementation, fed the same stream, must produce the same bytes.
 
 Run with Debian's python3 (python3-nacl, python3-cryptography):
-    /usr/bin/python3 protocol/vectors/generate.py        # rewrites protocol/vectors/tincan-v1.json
+    /usr/bin/python3 protocol/vectors/generate.py                # rewrites protocol/vectors/tincan-v1.json
+    /usr/bin/python3 protocol/vectors/generate.py --out FILE     # writes elsewhere (CI compares)
 It never calls Node. Vectors are checked in; tests only read them.
 """
 import copy
@@ -563,6 +564,10 @@ def main():
         "passphrase": passphrase_case(),
     }
     path = os.path.join(HERE, "tincan-v1.json")
+    if len(sys.argv) == 3 and sys.argv[1] == "--out":
+        path = sys.argv[2]
+    elif len(sys.argv) != 1:
+        sys.exit("usage: generate.py [--out FILE]   (default: protocol/vectors/tincan-v1.json)")
     with open(path, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")

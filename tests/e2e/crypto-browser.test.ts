@@ -1,7 +1,10 @@
 // The same vectors as protocol/vectors/vectors.test.ts, verified inside headless Chromium: the
 // verifier and protocol/crypto are bundled with esbuild for the browser, served from 127.0.0.1,
 // and run in the page (libsodium's browser build, the browser's own WebCrypto).
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, openCryptoPage, type CryptoPage } from './support/crypto-page.ts';
 import { verifyPrimitives, verifyTincan, type VectorResult } from '../../protocol/vectors/verify-vectors.ts';
@@ -45,5 +48,21 @@ describe.runIf(existsSync(chromiumPath()))('crypto vectors in headless Chromium'
       return (globalThis as any).tincan.verifyTincan(t);
     });
     expect(results.find((r) => r.name.startsWith('handshake'))?.ok).toBe(false);
+  });
+});
+
+const python = '/usr/bin/python3';
+describe.runIf(existsSync(python))('the checked-in vectors', () => {
+  it('are exactly what the independent Python implementation generates today', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tincan-vectors-'));
+    try {
+      const out = path.join(dir, 'tincan-v1.json');
+      const script = new URL('../../protocol/vectors/generate.py', import.meta.url).pathname;
+      const r = spawnSync(python, [script, '--out', out], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe(readFileSync(new URL('../../protocol/vectors/tincan-v1.json', import.meta.url), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

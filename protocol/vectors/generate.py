@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # keep protocol/vectors free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference import *  # noqa: E402,F401,F403  (the constructions of SPEC section 5)
 import nacl.pwhash  # noqa: E402

@@ -20,7 +20,12 @@ const targets = {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
+      // Pure-JS packages a fresh `tincan send` needs (zod, commander, libsodium) are bundled into our
+      // chunks: resolving and loading them from node_modules one file at a time costs it tens of ms.
+      // The native module and what only some commands load (QR codes, ws, Argon2id) stay external.
+      external: ['better-sqlite3', 'libsodium-wrappers-sumo', 'qrcode', 'ws', 'express'],
+      // Bundled CommonJS (commander) calls require() for Node built-ins.
+      banner: { js: "import { createRequire as __tincanCreateRequire } from 'node:module'; const require = __tincanCreateRequire(import.meta.url);" },
       sourcemap: 'linked',
       logLevel: 'warning',
     });

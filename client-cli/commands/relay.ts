@@ -14,8 +14,9 @@ export async function registerRelay(program: Command, ctx: CliContext, argv: str
     .addHelpText('after', '\nExamples:\n  tincan relay serve --port 8080\n  tincan relay use https://example.org/chat\n  tincan relay bundle --out site/\n  tincan relay check https://example.org/chat');
   registerRelayServe(relay, ctx);
   registerRelayUse(relay, ctx);
-  const first = argv.find((a) => !a.startsWith('-'));
-  if (first === 'relay' || first === 'help' || first === undefined) {
+  // bundle and check pull in the bundling code: load them only when the relay group runs.
+  const words = argv.filter((a) => !a.startsWith('-'));
+  if (words[0] === 'relay' || (words[0] === 'help' && words[1] === 'relay')) {
     const [{ registerRelayBundle }, { registerRelayCheck }] = await Promise.all([import('./relay-bundle.ts'), import('./relay-check.ts')]);
     registerRelayBundle(relay, ctx);
     registerRelayCheck(relay, ctx);

@@ -37,12 +37,12 @@ const dir = mkdtempSync(path.join(tmpdir(), 'tincan-bench-cli-'));
 const alice = path.join(dir, 'alice');
 const bob = path.join(dir, 'bob');
 const many = path.join(dir, 'many');
-let relay: ChildProcess | null = null;
+const relayRef: { child: ChildProcess | null } = { child: null };
 
 /** `tincan relay serve` in its own process (the timed commands block this one). */
 function serve(home: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    relay = spawn(process.execPath, [bin, 'relay', 'serve', '--port', '0'], { env: { ...env, TINCAN_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const relay = (relayRef.child = spawn(process.execPath, [bin, 'relay', 'serve', '--port', '0'], { env: { ...env, TINCAN_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] }));
     let out = '';
     relay.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -104,6 +104,6 @@ try {
     { name: 'tincan list --json, 1,000 conversations (median of 10)', value: median(listJsonRuns), unit: 'ms' },
   ]);
 } finally {
-  relay?.kill('SIGTERM');
+  relayRef.child?.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 }

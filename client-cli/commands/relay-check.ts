@@ -123,13 +123,18 @@ export async function checkRelay(url: string, f: Fetch = fetch): Promise<CheckRe
   } else {
     const sqlite = (check['sqlite'] ?? {}) as Record<string, unknown>;
     items.push({ status: 'ok', what: `Node ${String(check['node'])} (${String(check['adapter'] ?? 'unknown')} adapter)` });
+    const loadError = String(sqlite['error'] ?? '');
+    // A native module built for another Node, platform or glibc fails in dlopen/require.
+    const moduleBroken = /\.node\b|NODE_MODULE_VERSION|ELF|GLIBC|dlopen|Cannot find module/i.test(loadError);
     if (sqlite['driver'] === 'unavailable' || !sqlite['driver']) {
       items.push({
         status: 'fail',
-        what: `the SQLite database cannot be opened${sqlite['error'] ? `: ${String(sqlite['error'])}` : ''}`,
-        fix: check['dataWritable'] === false
-          ? 'make data/ writable by the account CGI scripts run as (see below).'
-          : 'the SQLite module may not match the host\'s Node; make the bundle with Node of the same major version as the host (see UPLOAD.md).',
+        what: moduleBroken
+          ? `the SQLite module does not load on this host's Node: ${loadError}`
+          : `the SQLite database cannot be opened${loadError ? `: ${loadError}` : ''}`,
+        fix: moduleBroken
+          ? `make the bundle with a Node of the same major version as the host's (${String(check['node'])}) on a machine with the same platform and a glibc no newer than the host's: \`tincan relay bundle --node <path of node on the host>\` (see UPLOAD.md).`
+          : 'make data/ writable by the account CGI scripts run as (see below).',
       });
     } else {
       items.push({ status: 'ok', what: `SQLite module loaded (${String(sqlite['driver'])})` });
@@ -138,6 +143,7 @@ export async function checkRelay(url: string, f: Fetch = fetch): Promise<CheckRe
       else items.push({ status: 'warn', what: `WAL is not usable on this filesystem; the ${mode || 'rollback'} journal is in use`, fix: 'nothing to do: it is slower with many writers but safe.' });
     }
     if (check['dataWritable'] === true) items.push({ status: 'ok', what: 'data/ is writable by the relay' });
+    else if (moduleBroken) items.push({ status: 'warn', what: 'whether data/ is writable is unknown until the SQLite module loads' });
     else {
       items.push({
         status: 'fail',

@@ -6,7 +6,7 @@
 // and `tincan relay check` on a good host and on broken ones.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hasApache, installAsUpload, makeDocroot, startApache } from './support/web-servers.ts';
 import { makeBundle, newEnvelopeId, newKeys, relayClient, relayJourney } from './support/relay-journey.ts';
@@ -198,6 +198,19 @@ describe.runIf(run)('`tincan relay check` on broken hosts', () => {
     ]);
     const relay = relayClient(stripped.folder);
     await expect(relay.openChannel(stripped.owner, { channel: Buffer.alloc(16, 1).toString('base64url'), member: newKeys().publicKey })).rejects.toMatchObject({ code: 'auth-required' });
+  });
+});
+
+describe.runIf(run)('`tincan relay check` on a host whose Node cannot load the SQLite module', () => {
+  it('names the module as the problem and how to make a fitting bundle', async () => {
+    const s = await siteWith({});
+    // What a bundle built for another Node ABI, platform or glibc looks like to this host's Node.
+    writeFileSync(path.join(s.docroot, 'chat/relay/node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'built for another host');
+    const report = await checkRelay(s.folder);
+    expect(report.ok).toBe(false);
+    const fail = report.items.filter((i) => i.status === 'fail');
+    expect(fail.some((i) => /SQLite module does not load on this host's Node/.test(i.what) && /tincan relay bundle --node/.test(i.fix ?? ''))).toBe(true);
+    expect(fail.some((i) => /data\/ is not writable/.test(i.what))).toBe(false);
   });
 });
 

@@ -1,0 +1,150 @@
+// The bundle writer and the CGI loader without a web server: what lands in the folder (modes,
+// config, setup code, UPLOAD.md), the refusals that protect the uploader, and index.cgi run directly
+// as a CGI process (a real Node process, real SQLite) — including its answer when the SQLite module
+// cannot load on the host's Node. Needs dist/cgi (built by `npm install` / `npm run build`).
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeSetupCode, requiredGlibc, setupCodeHash, writeRelayBundle } from './write-relay-bundle.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const built = existsSync(path.join(root, 'dist/cgi/relay.js'));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tincan-bundle-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const out = () => path.join(tmp, `site${n++}`);
+const owner = new Uint8Array(32).fill(7);
+
+function cgi(dir: string, env: Record<string, string>) {
+  const r = spawnSync(path.join(dir, 'index.cgi'), [], {
+    env: { PATH: '/usr/bin:/bin', GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'GET', QUERY_STRING: '', SCRIPT_NAME: '/chat/index.cgi', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  const [head = '', body = ''] = r.stdout.split(/\r?\n\r?\n/, 2);
+  return { status: Number(/^Status: (\d+)/m.exec(head)?.[1] ?? 200), head, body, stderr: r.stderr };
+}
+
+describe('setup codes', () => {
+  it('are 100-bit, typable, and hashed the way the relay checks them (SHA-256 of the trimmed text)', () => {
+    const a = makeSetupCode();
+    expect(a).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}$/);
+    expect(makeSetupCode()).not.toBe(a);
+    expect(setupCodeHash(` ${a}\n`)).toBe(createHash('sha256').update(a).digest('base64url'));
+  });
+});
+
+describe.runIf(built)('writeRelayBundle', () => {
+  it('writes an uploadable folder: modes, shebang, config with the owner, private .htaccess files', () => {
+    const dir = out();
+    const r = writeRelayBundle({ root, out: dir, nodePath: '/opt/alt/alt-nodejs20/root/usr/bin/node', owner, basePath: '/chat/' });
+    expect(r.setupCode).toBeNull();
+    expect(r.warnings.join(' ')).toMatch(/does not exist on this machine/);
+    const mode = (p: string) => statSync(path.join(dir, p)).mode & 0o777;
+    for (const d of ['.', 'data', 'relay', 'relay/node_modules/better-sqlite3']) expect(mode(d), d).toBe(0o755);
+    for (const f of ['config.json', '.htaccess', 'UPLOAD.md', 'data/.htaccess', 'relay/.htaccess', 'relay/relay.js', 'relay/node_modules/better-sqlite3/build/Release/better_sqlite3.node']) expect(mode(f), f).toBe(0o644);
+    expect(mode('index.cgi')).toBe(0o755);
+    expect(readFileSync(path.join(dir, 'index.cgi'), 'utf8').split('\n')[0]).toBe('#!/opt/alt/alt-nodejs20/root/usr/bin/node --v8-pool-size=1');
+    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ owner: Buffer.from(owner).toString('base64url'), dataDir: 'data', limits: { maxBodyBytes: 98304 } });
+    const ht = readFileSync(path.join(dir, '.htaccess'), 'utf8');
+    expect(ht).toContain('RewriteBase /chat/');
+    expect(ht).not.toMatch(/CGIPassAuth|CGIScriptTimeout/); // each turns a folder into a 500 on common hosts
+    expect(readFileSync(path.join(dir, 'data/.htaccess'), 'utf8')).toContain('RedirectMatch 404');
+    const guide = readFileSync(path.join(dir, 'UPLOAD.md'), 'utf8');
+    expect(guide).toContain(r.supportedNode);
+    expect(guide).toContain('https://example.org/chat/index.cgi');
+    expect(readdirSync(path.join(dir, 'relay/node_modules')).sort()).toEqual(['better-sqlite3', 'bindings']);
+  });
+
+  it('without an owner, writes only the hash of a one-time setup code and puts the code in UPLOAD.md', () => {
+    const dir = out();
+    const r = writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner: null });
+    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    expect(config.owner).toBeNull();
+    expect(config.setupCodeHash).toBe(setupCodeHash(r.setupCode!));
+    expect(readFileSync(path.join(dir, 'config.json'), 'utf8')).not.toContain(r.setupCode!);
+    expect(readFileSync(path.join(dir, 'UPLOAD.md'), 'utf8')).toContain(r.setupCode!);
+  });
+
+  it('refuses a relative or spaced --node, a non-empty --out, and keeps data/ on --force', () => {
+    expect(() => writeRelayBundle({ root, out: out(), nodePath: 'node', owner })).toThrow(/absolute path/);
+    expect(() => writeRelayBundle({ root, out: out(), nodePath: '/my node/bin/node', owner })).toThrow(/space/);
+    const dir = out();
+    writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner });
+    writeFileSync(path.join(dir, 'data', 'relay.db'), 'precious');
+    expect(() => writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner })).toThrow(/not empty.*--force/);
+    writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner, force: true });
+    expect(readFileSync(path.join(dir, 'data', 'relay.db'), 'utf8')).toBe('precious');
+  });
+
+  it('reports the glibc the SQLite module needs', () => {
+    expect(requiredGlibc(path.join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toMatch(/^2\.\d+$/);
+  });
+
+  it('index.cgi answers as a CGI process, writes its V8 code cache once, and uses it', () => {
+    const dir = out();
+    writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner });
+    const first = cgi(dir, { PATH_INFO: '/v1/info' });
+    expect(first.status, first.stderr).toBe(200);
+    expect(JSON.parse(first.body)).toMatchObject({ protocol: 'tincan', owner: Buffer.from(owner).toString('base64url') });
+    const cache = readdirSync(path.join(dir, 'data')).filter((f) => f.startsWith('.v8-cache-'));
+    expect(cache).toEqual([`.v8-cache-${process.version}-${process.arch}.bin`]);
+    const size = statSync(path.join(dir, 'data', cache[0]!)).size;
+    expect(size).toBeGreaterThan(1000);
+    const again = cgi(dir, { PATH_INFO: '/v1/check', HTTP_X_TINCAN_AUTH: 'probe' });
+    expect(JSON.parse(again.body)).toMatchObject({ dataWritable: true, authHeaderReceived: true, sqlite: { driver: 'better-sqlite3' } });
+    expect(readdirSync(path.join(dir, 'data')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // A corrupt cache is rejected by V8 and rewritten; the request still works.
+    writeFileSync(path.join(dir, 'data', cache[0]!), Buffer.alloc(size, 1));
+    expect(cgi(dir, { PATH_INFO: '/v1/info' }).status).toBe(200);
+    expect(readFileSync(path.join(dir, 'data', cache[0]!)).equals(Buffer.alloc(size, 1))).toBe(false);
+  });
+
+  it('when the SQLite module cannot load on the host: JSON 500s, and /v1/check names the load error', () => {
+    const dir = out();
+    writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner });
+    // What a bundle made for another Node ABI or platform looks like to this Node.
+    writeFileSync(path.join(dir, 'relay/node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'not an ELF file');
+    const r = cgi(dir, { PATH_INFO: '/v1/info' });
+    expect(r.status).toBe(500);
+    expect(r.head).toMatch(/Content-Type: application\/json/);
+    expect(JSON.parse(r.body).error.code).toBe('internal');
+    const check = JSON.parse(cgi(dir, { PATH_INFO: '/v1/check', HTTP_X_TINCAN_AUTH: 'probe' }).body);
+    expect(check.sqlite.driver).toBe('unavailable');
+    expect(check.sqlite.error).toMatch(/better_sqlite3\.node/);
+  });
+
+  it('when the relay code itself cannot load, index.cgi answers a JSON 500 that says what to do', () => {
+    const dir = out();
+    writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner });
+    rmSync(path.join(dir, 'relay/relay.js'));
+    const r = cgi(dir, { PATH_INFO: '/v1/info' });
+    expect(r.status).toBe(500);
+    const err = JSON.parse(r.body).error;
+    expect(err.code).toBe('internal');
+    expect(err.message).toContain(`Node ${process.version} (ABI ${process.versions.modules}`);
+    expect(err.message).toContain('tincan relay bundle --node');
+    expect(r.stderr).toContain('tincan relay:'); // lands in the web server's error log
+  });
+});
+
+describe.runIf(built)('the bundle folder has no stray files', () => {
+  it('copies no source maps or build leftovers', () => {
+    const dir = out();
+    writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner });
+    const all: string[] = [];
+    const walk = (d: string) => {
+      for (const name of readdirSync(d)) {
+        const p = path.join(d, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else all.push(path.relative(dir, p));
+      }
+    };
+    mkdirSync(path.join(dir, 'data'), { recursive: true });
+    walk(dir);
+    expect(all.filter((f) => /\.map$|\.ts$|obj\.target|\.a$|test_extension/.test(f))).toEqual([]);
+  });
+});

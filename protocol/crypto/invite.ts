@@ -131,7 +131,7 @@ export function inviteLink(invite: Invite, webBase: string): string {
 }
 
 /**
- * Accepts the text form, the link form, or the bare payload (surrounding whitespace ignored).
+ * Accepts the text form, the link form, or the bare payload (whitespace anywhere is ignored).
  * Throws TincanError('invite-malformed'). Does NOT check expiry.
  */
 export function decodeInvite(text: string): Invite {
@@ -143,7 +143,8 @@ export function decodeInvite(text: string): Invite {
   } else if (payload.toLowerCase().startsWith('tincan:')) {
     payload = payload.slice('tincan:'.length);
   }
-  const bytes = fromBase64Url(payload);
+  // Mail and chat programs wrap long lines: whitespace inside the payload is ignored.
+  const bytes = fromBase64Url(payload.replace(/\s+/g, ''));
   if (!bytes || bytes.length === 0) throw new TincanError('invite-malformed', 'This is not a Tincan invite: copy the whole "tincan:..." text or link and try again.');
   try {
     return parseInviteBytes(bytes);

@@ -60,6 +60,7 @@ describe('invite, join and chat', () => {
     expect(link.startsWith('https://relay.example/chat/#join=')).toBe(true);
     expect(decodeInvite(link)).toEqual(pending.invite);
     expect(decodeInvite(text.slice('tincan:'.length))).toEqual(pending.invite);
+    expect(decodeInvite(`  ${text.slice(0, 60)}\n${text.slice(60, 200)}\r\n ${text.slice(200)}\n`)).toEqual(pending.invite);
     expect(() => decodeInvite(text.slice(0, -5))).toThrow(expect.objectContaining({ code: 'invite-malformed' }));
     expect(() => decodeInvite('hello')).toThrow(expect.objectContaining({ code: 'invite-malformed' }));
     expect(decodePendingInvite(encodePendingInvite(pending))).toEqual(pending);

@@ -31,9 +31,13 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .description('fetch every conversation; report new messages and anything dropped or forged')
     .option('--json', 'print {"conversations": [{name, id, new, missing, forged, joined, sent, errors}]}')
     .action(async (o: { json?: boolean }) => {
-      const report = await withClient(ctx, (c) => c.sync());
+      const [report, phonebook] = await withClient(ctx, async (c) => [await c.sync(), await c.list()] as const);
       const convs = report.conversations;
-      const allFailed = convs.length > 0 && convs.every((r) => r.errors.length > 0 && r.newMessages.length === 0 && !r.joined);
+      // Failed only when every location of every conversation failed (one relay down is not a failure).
+      const relaysOf = new Map(phonebook.map((p) => [p.id, new Set(p.locations.map((l) => l.relayUrl))]));
+      const allFailed =
+        convs.length > 0 &&
+        convs.every((r) => !r.joined && r.newMessages.length === 0 && [...(relaysOf.get(r.conversationId) ?? [])].every((u) => r.errors.some((e) => e.relayUrl === u)));
       if (o.json) {
         json(ctx, {
           conversations: convs.map((r) => ({

@@ -1,0 +1,176 @@
+// Shared by the failover suites: the real `tincan` binary (bin/tincan.js, built by `npm run
+// test:e2e`) with its own TINCAN_HOME per person, and standalone relays run by `tincan relay serve`
+// as separate processes that can be stopped, SIGKILLed and restarted on the same port and data.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const root = path.resolve(import.meta.dirname, '..', '..');
+export const bin = path.join(root, 'bin', 'tincan.js');
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const baseEnv = () => {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  delete env['NODE_EXTRA_CA_CERTS'];
+  env['NO_COLOR'] = '1';
+  return env;
+};
+
+/** Runs `tincan ARGS` with TINCAN_HOME=home; never rejects on a non-zero exit (look at code). */
+export function tincan(home: string, args: string[], o: { timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...baseEnv(), TINCAN_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tincan ${args.join(' ')} took longer than ${o.timeoutMs ?? 60000} ms\n${stdout}\n${stderr}`));
+    }, o.timeoutMs ?? 60000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Like tincan() but throws on a non-zero exit. */
+export async function ok(home: string, args: string[]): Promise<string> {
+  const r = await tincan(home, args);
+  if (r.code !== 0) throw new Error(`tincan ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+export async function okJson<T = unknown>(home: string, args: string[]): Promise<T> {
+  return JSON.parse(await ok(home, [...args, '--json'])) as T;
+}
+
+/** A relay run by `tincan relay serve` in someone's home (owned by that identity). */
+export interface RelayProcess {
+  url: string;
+  port: number;
+  /** Sends `signal` and waits for the process to end. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port with the same data (after stop). */
+  restart(): Promise<void>;
+  alive(): boolean;
+}
+
+function spawnServe(home: string, port: number, data: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'relay', 'serve', '--port', String(port), '--data', data], {
+      env: { ...baseEnv(), TINCAN_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      child.kill('SIGKILL');
+      reject(new Error(`relay serve did not start: ${out}`));
+    }, 20000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /Relay running at (http:\/\/\S+)/.exec(out);
+      if (m && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve({ child, url: m[1]! });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new Error(`relay serve exited ${code}: ${out}`));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts `tincan relay serve --port 0 --data DATA` in `home`. */
+export async function startRelay(home: string, data: string): Promise<RelayProcess> {
+  let { child, url } = await spawnServe(home, 0, data);
+  running.add(child);
+  const port = Number(new URL(url).port);
+  return {
+    url,
+    port,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    stop: (signal = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }).then(() => void running.delete(child)),
+    async restart() {
+      // The port was ours a moment ago; retry briefly in case the kernel still holds it.
+      for (let i = 0; ; i++) {
+        try {
+          ({ child, url } = await spawnServe(home, port, data));
+          running.add(child);
+          return;
+        } catch (err) {
+          if (i >= 10) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    },
+  };
+}
+
+/** SIGKILLs every relay still running (afterAll). */
+export function killAllRelays(): void {
+  for (const c of running) c.kill('SIGKILL');
+  running.clear();
+}
+
+/** Temp folders removed by cleanup(). */
+export function tempDirs() {
+  const dirs: string[] = [];
+  return {
+    make(prefix = 'tincan-failover-') {
+      const d = mkdtempSync(path.join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    cleanup() {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ReadItem {
+  id: string;
+  from: string;
+  text: string;
+  status: string;
+}
+
+/** `tincan read CONV --json`: the whole history after a sync, in display order. */
+export const history = (home: string, conv: string) => okJson<ReadItem[]>(home, ['read', conv]);
+
+export interface ListItem {
+  name: string;
+  state: string;
+  locations: { relay: string; ok: boolean }[];
+  queued: number;
+}
+export const list = (home: string) => okJson<ListItem[]>(home, ['list']);
+
+/** `tincan send CONV TEXT --json`. */
+export const send = (home: string, conv: string, text: string) =>
+  okJson<{ id: string; status: string; posted: number; queued: number }>(home, ['send', conv, text]);

@@ -119,4 +119,45 @@ describe('tincan CLI journey on a real relay', () => {
       }
     }
   });
+
+  it('serves a relay with no identity: prints a setup code, which a CLI then uses to claim it', async () => {
+    const home = path.join(tmp.make(), 'fresh');
+    const relay = await serveRelay(home);
+    stops.push(relay.stop);
+    const code = /setup code: (\S+)/.exec(relay.output())?.[1];
+    expect(code, relay.output()).toBeTruthy();
+    expect(relay.output()).toContain(`tincan relay use ${relay.url} --setup-code`);
+    await ok(home, ['init', '--name', 'owner']);
+    const wrong = await tincan(home, ['relay', 'use', relay.url, '--setup-code', 'not-the-code']);
+    expect(wrong.code).toBe(5);
+    const unclaimed = await tincan(home, ['relay', 'use', relay.url]);
+    expect(unclaimed.code).toBe(5);
+    expect(unclaimed.stderr).toContain('--setup-code');
+    expect(await ok(home, ['relay', 'use', relay.url, '--setup-code', code!])).toContain('My relay is now');
+    const other = path.join(tmp.make(), 'other');
+    await ok(other, ['init', '--name', 'other']);
+    const notMine = await tincan(other, ['relay', 'use', relay.url]);
+    expect(notMine.code).toBe(5);
+    expect(notMine.stderr).toContain('owned by another identity');
+    expect(await relay.stop()).toBe(0);
+    expect(relay.output()).toContain('Relay stopped');
+  });
+
+  it('refuses an expired invite with a clear message', async () => {
+    const a = path.join(tmp.make(), 'a');
+    const b = path.join(tmp.make(), 'b');
+    await ok(a, ['init', '--name', 'ann']);
+    await ok(b, ['init', '--name', 'ben']);
+    const relay = await serveRelay(a);
+    stops.push(relay.stop);
+    await ok(a, ['relay', 'use', relay.url]);
+    const inv = await okJson<{ invite: string }>(a, ['invite', '--expires', '1s']);
+    await new Promise((r) => setTimeout(r, 2100));
+    const late = await tincan(b, ['join', inv.invite]);
+    expect(late.code).toBe(4);
+    expect(late.stderr).toContain('expired');
+    expect(late.stderr).toContain('ask ann for a new one');
+    const garbage = await tincan(b, ['join', 'tincan:not-an-invite']);
+    expect(garbage.code).toBe(4);
+  });
 });

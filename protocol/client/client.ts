@@ -126,6 +126,7 @@ export function createClient(deps: ClientDeps) {
     send: (ref: string, text: string) =>
       run(async (): Promise<SendResult> => {
         if (!text) throw new TincanError('bad-request', 'there is nothing to send (empty text)');
+        await engine.identity();
         const conv = await resolveConversation(engine, ref);
         return sendText(engine, conv, text);
       }),
@@ -134,6 +135,7 @@ export function createClient(deps: ClientDeps) {
     sync: (o: { conversation?: string; force?: boolean } = {}) =>
       run(async (): Promise<SyncReport> => {
         await assertNotMoved(engine);
+        await engine.identity();
         const convs = o.conversation ? [await resolveConversation(engine, o.conversation)] : await store.listConversations();
         const reports: ConversationReport[] = [];
         // Conversations are independent; a few at a time keeps many slow relays from adding up.

@@ -108,7 +108,8 @@ root, for example \`public_html${folder}/\`, so that it answers at \`${ex}/\`.
 
 ## 2. Check the host
 
-Open \`${ex}/\` in a browser: you should see the ${f.webPlaceholder ? 'relay\'s start page (this bundle has no web client)' : 'Tincan web client'}. Then run
+Open \`${ex}/\` in a browser: you should see the ${f.webPlaceholder ? 'relay\'s start page (this bundle has no web client)' : 'Tincan web client'}.
+Then open \`${ex}/check.html\`, or run
 
     tincan relay check ${ex}
 

@@ -8,6 +8,7 @@
  *   config.json   owner key (or a one-time setup code's hash) and limits; denied to the web
  *   .htaccess     routes <folder>/v1/... to index.cgi, denies the private parts, caches static files
  *   index.html …  the web client (served by Apache directly, not through CGI)
+ *   check.html    the host check page (deploy/check.html): what works here, what to fix
  *   UPLOAD.md     what to do with all this, for the person uploading
  *
  * Files 644, index.cgi and folders 755 (suEXEC refuses group- or world-writable scripts and folders).
@@ -165,7 +166,7 @@ export function writeRelayBundle(options: RelayBundleOptions): RelayBundleResult
     writeFileSync(path.join(o.out, 'index.html'), html);
     webBytes = html.length;
   } else {
-    webBytes = copyTree(webSrc, o.out, (rel) => !/\.map$/.test(rel) && !['config.json', 'package.json', 'index.cgi', '.htaccess'].includes(rel));
+    webBytes = copyTree(webSrc, o.out, (rel) => !/\.map$/.test(rel) && !['config.json', 'package.json', 'index.cgi', '.htaccess', 'check.html', 'UPLOAD.md'].includes(rel));
   }
 
   const abi = process.versions.modules;
@@ -174,6 +175,7 @@ export function writeRelayBundle(options: RelayBundleOptions): RelayBundleResult
   const major = ABI_TO_NODE[abi];
   const supportedNode = major ? `Node ${major}.x (ABI ${abi})` : `Node with ABI ${abi} (like ${process.version})`;
 
+  writeFileSync(path.join(o.out, 'check.html'), checkPage(path.join(o.root, 'deploy', 'check.html')));
   writeFileSync(path.join(o.out, '.htaccess'), htaccess({ basePath }));
   writeFileSync(
     path.join(o.out, 'UPLOAD.md'),
@@ -271,6 +273,14 @@ function fixModes(dir: string): void {
   }
 }
 
+/** deploy/check.html with its Content-Security-Policy pinned to the hash of its one script. */
+function checkPage(file: string): string {
+  const html = readFileSync(file, 'utf8');
+  const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1];
+  if (script === undefined) throw new TincanError('internal', `${file} has no inline script`);
+  return html.replace('sha256-PLACEHOLDER', `sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}`);
+}
+
 function placeholderIndex(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -280,8 +290,8 @@ function placeholderIndex(): string {
 <p>This relay is running, but the web client was not built into this bundle.
 Use the command line (<code>tincan</code>) with this relay, or make the bundle again after
 <code>npm run build</code> so that the web client is included.</p>
-<p><a href="v1/info">Relay information</a> · <a href="v1/check">Host check</a>
-(if these links answer 404, the host does not allow rewriting: use
+<p><a href="check.html">Check this host</a> · <a href="v1/info">Relay information</a>
+(if that link answers 404, the host does not allow rewriting: use
 <a href="index.cgi/v1/info">index.cgi/v1/info</a>).</p>
 </body></html>
 `;

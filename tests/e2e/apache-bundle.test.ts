@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { hasApache, installAsUpload, makeDocroot, startApache } from './support/web-servers.ts';
+import { hasApache, installAsUpload, makeDocroot, nodeForWebUser, startApache } from './support/web-servers.ts';
 import { makeBundle, newEnvelopeId, newKeys, relayClient, relayJourney } from './support/relay-journey.ts';
 import { checkRelay, registerRelayCheck } from '../../client-cli/commands/relay-check.ts';
 
@@ -53,7 +53,7 @@ describe.runIf(run)('relay bundle under Apache with mod_rewrite', () => {
     expect(mode('config.json')).toBe(0o644);
     expect(mode('.htaccess')).toBe(0o644);
     expect(mode('relay/relay.js')).toBe(0o644);
-    expect(readFileSync(path.join(s.bundle.out, 'index.cgi'), 'utf8').split('\n')[0]).toBe(`#!${process.execPath} --v8-pool-size=1`);
+    expect(readFileSync(path.join(s.bundle.out, 'index.cgi'), 'utf8').split('\n')[0]).toBe(`#!${nodeForWebUser()} --v8-pool-size=1`);
     const config = JSON.parse(readFileSync(path.join(s.bundle.out, 'config.json'), 'utf8'));
     expect(config.owner).toBe(Buffer.from(s.owner.publicKey).toString('base64url'));
     expect(config.dataDir).toBe('data');

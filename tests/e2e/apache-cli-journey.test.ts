@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { hasApache, installAsUpload, makeDocroot, startApache, type WebServer } from './support/web-servers.ts';
+import { hasApache, installAsUpload, nodeForWebUser, makeDocroot, startApache, type WebServer } from './support/web-servers.ts';
 import { cliJourney, expectedCliJourney, repoRoot } from './support/relay-journey.ts';
 import { ok, tempDirs, tincan } from './cli-harness.ts';
 
@@ -22,7 +22,7 @@ async function bundleUploadAndServe(rewrite: boolean) {
   const homes = { alice: path.join(tmp.make(), 'alice'), bob: path.join(tmp.make(), 'bob'), carol: path.join(tmp.make(), 'carol') };
   await ok(homes.alice, ['init', '--name', 'alice']);
   const site = path.join(tmp.make(), 'site');
-  const made = await ok(homes.alice, ['relay', 'bundle', '--out', site, '--node', process.execPath]);
+  const made = await ok(homes.alice, ['relay', 'bundle', '--out', site, '--node', nodeForWebUser()]);
   expect(made).toContain('Owner: this identity');
   const docroot = makeDocroot();
   installAsUpload(site, path.join(docroot, 'chat'));

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { hasLighttpd, installAsUpload, makeDocroot, startLighttpd, type WebServer } from './support/web-servers.ts';
+import { hasLighttpd, installAsUpload, nodeForWebUser, makeDocroot, startLighttpd, type WebServer } from './support/web-servers.ts';
 import { cliJourney, expectedCliJourney, repoRoot } from './support/relay-journey.ts';
 import { ok, tempDirs, tincan } from './cli-harness.ts';
 
@@ -23,7 +23,7 @@ describe.runIf(run)('tincan CLI journey through the CGI bundle under lighttpd', 
     const homes = { alice: path.join(tmp.make(), 'alice'), bob: path.join(tmp.make(), 'bob'), carol: path.join(tmp.make(), 'carol') };
     await ok(homes.alice, ['init', '--name', 'alice']);
     const site = path.join(tmp.make(), 'site');
-    await ok(homes.alice, ['relay', 'bundle', '--out', site, '--node', process.execPath]);
+    await ok(homes.alice, ['relay', 'bundle', '--out', site, '--node', nodeForWebUser()]);
     docroot = makeDocroot();
     installAsUpload(site, path.join(docroot, 'chat'));
     web = await startLighttpd({ docroot, include: path.join(repoRoot, 'deploy/lighttpd.conf') });

@@ -12,6 +12,7 @@ import { RelayClient, type SigningKeys } from '../../../protocol/client/relay-cl
 import type { Http } from '../../../protocol/client/ports.ts';
 import { toBase64Url } from '../../../protocol/encoding.ts';
 import { writeRelayBundle, type RelayBundleOptions, type RelayBundleResult } from '../../../deploy/write-relay-bundle.ts';
+import { nodeForWebUser } from './web-servers.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 
@@ -106,8 +107,8 @@ export async function relayJourney(baseUrl: string, owner: SigningKeys) {
 /** Writes a bundle from the built dist/cgi into a fresh temp folder (like `tincan relay bundle`). */
 export function makeBundle(o: Partial<RelayBundleOptions> & { owner: Uint8Array | null }): RelayBundleResult {
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'tincan-bundle-')), 'site');
-  // The Node running the tests (it must be reachable by www-data, as the host's Node is by the CGI user).
-  return writeRelayBundle({ root: repoRoot, out, nodePath: process.execPath, ...o });
+  // The Node running the tests, at a path www-data can execute (as the host's Node is by the CGI user).
+  return writeRelayBundle({ root: repoRoot, out, nodePath: nodeForWebUser(), ...o });
 }
 
 /**

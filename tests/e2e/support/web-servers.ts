@@ -18,7 +18,7 @@
  * by www-data, which installAsUpload() arranges (like `chmod`/`chown` done by a host's file manager).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +93,27 @@ export function installAsUpload(src: string, dest: string, opts: { writableByWeb
     if (!existsSync(target)) continue;
     chownRecursive(target, uid, gid);
   }
+}
+
+/**
+ * An absolute path of the running Node that the web user can execute — for a bundle's shebang
+ * (`--node`). process.execPath when every folder above it is world-traversable (e.g. /usr/bin/node);
+ * otherwise (Node under /root/.nvm, say) a copy in a world-readable temp folder.
+ */
+export function nodeForWebUser(): string {
+  const exec = process.execPath;
+  let ok = (statSync(exec).mode & 0o005) === 0o005;
+  for (let d = path.dirname(exec); ok && d !== path.dirname(d); d = path.dirname(d)) ok = (statSync(d).mode & 0o001) !== 0;
+  if (ok) return exec;
+  const dir = path.join(os.tmpdir(), `tincan-node-${process.version}`);
+  const copy = path.join(dir, 'node');
+  if (!existsSync(copy)) {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    cpSync(exec, `${copy}.${process.pid}`);
+    chmodSync(`${copy}.${process.pid}`, 0o755);
+    renameSync(`${copy}.${process.pid}`, copy);
+  }
+  return copy;
 }
 
 /** uid/gid of www-data. */

@@ -34,10 +34,17 @@ export function verifySigned(
   }
   const message = authMessage(method, pathAndQuery, bodySha256, fields.ts, fields.nonce);
   if (!deps.crypto.verifyEd25519(fields.key, message, fields.sig)) fail('auth-invalid', 'The request signature does not verify.');
-  if (!deps.store.checkAndRecordNonce(fields.key, fields.nonce, now + 2 * windowMs)) {
-    fail('replayed-request', 'This signed request was already used; sign each request with a fresh nonce.');
-  }
-  const retryMs = deps.store.rate(`k:${toBase64Url(fields.key)}`, now, 60_000, deps.limits.ratePerMinute);
+  const admitted = deps.store.admit({
+    key: fields.key,
+    nonce: fields.nonce,
+    nonceExpiresAt: now + 2 * windowMs,
+    bucket: `k:${toBase64Url(fields.key)}`,
+    now,
+    windowMs: 60_000,
+    limit: deps.limits.ratePerMinute,
+  });
+  if (admitted === 'replayed') fail('replayed-request', 'This signed request was already used; sign each request with a fresh nonce.');
+  const retryMs = admitted;
   if (retryMs > 0) {
     const retryAfterSeconds = Math.max(1, Math.ceil(retryMs / 1000));
     fail('rate-limited', `Too many requests for this key; retry in ${retryAfterSeconds} s.`, { retryAfterSeconds });

@@ -77,6 +77,13 @@ export interface Store {
   /** Records (key, nonce) until `expiresAt`; false when the pair was already recorded (a replay). */
   checkAndRecordNonce(key: Uint8Array, nonce: Uint8Array, expiresAt: number): boolean;
   /**
+   * Admits one signed request, in one transaction: 'replayed' when (key, nonce) was recorded
+   * before; else the milliseconds to wait when `bucket` already counted `limit` requests in this
+   * window (nothing recorded); else records the nonce until `nonceExpiresAt`, counts the request
+   * and returns 0.
+   */
+  admit(p: { key: Uint8Array; nonce: Uint8Array; nonceExpiresAt: number; bucket: string; now: number; windowMs: number; limit: number }): 'replayed' | number;
+  /**
    * Counts one request in the fixed window of `bucket`; returns 0 when allowed, else the
    * milliseconds until the window resets.
    */

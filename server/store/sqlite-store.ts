@@ -137,6 +137,18 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     run('UPDATE totals SET bytes = bytes - ?, channels = channels - 1 WHERE id = 1', c['env_bytes']);
   };
 
+  /** Fixed-window counter; 0 when counted, else ms until the window resets (nothing counted). */
+  const countRate = (bucket: string, now: number, windowMs: number, limit: number): number => {
+    const r = get('SELECT window_start, count FROM rates WHERE bucket = ?', bucket);
+    if (!r || (r['window_start'] as number) + windowMs <= now) {
+      run('INSERT OR REPLACE INTO rates (bucket, window_start, count) VALUES (?, ?, 1)', bucket, now);
+      return 0;
+    }
+    if ((r['count'] as number) >= limit) return (r['window_start'] as number) + windowMs - now;
+    run('UPDATE rates SET count = count + 1 WHERE bucket = ?', bucket);
+    return 0;
+  };
+
   const store: SqliteStore = {
     journalMode,
     getOwner: () => guard(() => getMeta('owner')),
@@ -257,16 +269,14 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
     checkAndRecordNonce: (key, nonce, expiresAt) => guard(() => run('INSERT OR IGNORE INTO nonces (key, nonce, expires_at) VALUES (?, ?, ?)', key, nonce, expiresAt).changes === 1),
 
-    rate: (bucket, now, windowMs, limit) =>
+    rate: (bucket, now, windowMs, limit) => tx(() => countRate(bucket, now, windowMs, limit)),
+
+    admit: ({ key, nonce, nonceExpiresAt, bucket, now, windowMs, limit }) =>
       tx(() => {
-        const r = get('SELECT window_start, count FROM rates WHERE bucket = ?', bucket);
-        if (!r || (r['window_start'] as number) + windowMs <= now) {
-          run('INSERT OR REPLACE INTO rates (bucket, window_start, count) VALUES (?, ?, 1)', bucket, now);
-          return 0;
-        }
-        if ((r['count'] as number) >= limit) return (r['window_start'] as number) + windowMs - now;
-        run('UPDATE rates SET count = count + 1 WHERE bucket = ?', bucket);
-        return 0;
+        if (get('SELECT 1 FROM nonces WHERE key = ? AND nonce = ?', key, nonce)) return 'replayed' as const;
+        const wait = countRate(bucket, now, windowMs, limit);
+        if (wait === 0) run('INSERT INTO nonces (key, nonce, expires_at) VALUES (?, ?, ?)', key, nonce, nonceExpiresAt);
+        return wait;
       }),
 
     expireSome: (now, limit, channelIdleMs) =>

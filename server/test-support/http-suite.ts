@@ -4,6 +4,8 @@
  * identical under each. Each test asserts what a client would see: status, error code, body.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { AckResponseSchema, ChannelResponseSchema, CheckSchema, ErrorBodySchema, FetchResponseSchema, InfoSchema, LeaveResponseSchema, PostEnvelopeResponseSchema } from '../../protocol/wire.ts';
 import { authHeader, b64, json, newKey, rand, sha256, type TestKey } from './signer.ts';
 import type { Reply, SendOptions, Target, TargetFactory } from './targets.ts';
 
@@ -34,7 +36,12 @@ export function client(t: Target): Client {
   return c;
 }
 
-const code = (r: Reply) => r.json?.error?.code as string | undefined;
+/** The answer's body, checked against its wire schema (errors against ErrorBodySchema). */
+const code = (r: Reply) => {
+  if (r.status >= 400) expect(z.safeParse(ErrorBodySchema, r.json).success, r.text).toBe(true);
+  return r.json?.error?.code as string | undefined;
+};
+const conforms = (schema: z.ZodMiniType, r: Reply) => expect(z.safeParse(schema, JSON.parse(r.text)).success, r.text).toBe(true);
 const env = (id = rand(16), data = rand(40)) => ({ id: b64(id), data: b64(data) });
 
 export function relayHttpSuite(name: string, factory: TargetFactory): void {
@@ -50,6 +57,7 @@ export function relayHttpSuite(name: string, factory: TargetFactory): void {
     it('GET /v1/info describes the relay, with CORS and no-store', async () => {
       const r = await t.send('GET', '/v1/info');
       expect(r.status).toBe(200);
+      conforms(InfoSchema, r);
       expect(r.json).toMatchObject({ protocol: 'tincan', versions: [1], owner: t.owner.b64 });
       expect(r.json.limits.maxMembers).toBe(3);
       expect(Math.abs(r.json.time - Date.now())).toBeLessThan(10_000);
@@ -69,6 +77,7 @@ export function relayHttpSuite(name: string, factory: TargetFactory): void {
     it('GET /v1/check reports the host and whether the auth header arrived', async () => {
       const without = await t.send('GET', '/v1/check');
       expect(without.status).toBe(200);
+      conforms(CheckSchema, without);
       expect(without.json).toMatchObject({ authHeaderReceived: false, dataWritable: true, node: process.version });
       expect(['wal', 'delete']).toContain(without.json.sqlite.journalMode);
       const withHeader = await t.send('GET', '/v1/check', { headers: { 'X-Tincan-Auth': 'dummy' } });
@@ -107,6 +116,7 @@ export function relayHttpSuite(name: string, factory: TargetFactory): void {
       const ok = await c.signed(t.owner, 'POST', '/v1/channels', body, { ts, nonce });
       expect(ok.status).toBe(201);
       expect(ok.json).toEqual({ channel: body.channel, members: 1, lastSeq: 0 });
+      conforms(ChannelResponseSchema, ok);
       const replay = await c.signed(t.owner, 'POST', '/v1/channels', body, { ts, nonce });
       expect([replay.status, code(replay)]).toEqual([401, 'replayed-request']);
       const again = await c.signed(t.owner, 'POST', '/v1/channels', body);
@@ -164,6 +174,7 @@ export function relayHttpSuite(name: string, factory: TargetFactory): void {
       const e1 = env();
       const first = await c.signed(alice, 'POST', p, e1);
       expect([first.status, first.json]).toEqual([201, { seq: 1, duplicate: false }]);
+      conforms(PostEnvelopeResponseSchema, first);
       const retry = await c.signed(alice, 'POST', p, e1);
       expect([retry.status, retry.json]).toEqual([200, { seq: 1, duplicate: true }]);
       const conflict = await c.signed(alice, 'POST', p, { id: e1.id, data: b64(rand(10)) });
@@ -178,6 +189,7 @@ export function relayHttpSuite(name: string, factory: TargetFactory): void {
       expect(page.json.envelopes.map((e: { seq: number }) => e.seq)).toEqual([1, 2]);
       expect(page.json.envelopes[0]).toMatchObject({ id: e1.id, data: e1.data });
       expect(page.json).toMatchObject({ cursor: 2, more: true });
+      conforms(FetchResponseSchema, page);
       const rest = await c.signed(bob, 'GET', p, undefined, { query: 'after=2' });
       expect(rest.json).toMatchObject({ cursor: 4, more: false });
       expect(code(await c.signed(bob, 'GET', p, undefined, { query: 'after=-1' }))).toBe('bad-request');
@@ -189,11 +201,13 @@ export function relayHttpSuite(name: string, factory: TargetFactory): void {
       expect((await c.signed(bob, 'POST', `/v1/channels/${channel}/ack`, { upTo: 4 })).json).toEqual({ upTo: 4, deleted: 1 });
       const ack = await c.signed(alice, 'POST', `/v1/channels/${channel}/ack`, { upTo: 3 });
       expect(ack.json).toEqual({ upTo: 3, deleted: 2 });
+      conforms(AckResponseSchema, ack);
       const left = await c.signed(bob, 'GET', p, undefined, { query: 'after=0' });
       expect(left.json.envelopes.map((e: { seq: number }) => e.seq)).toEqual([4]);
       expect(code(await c.signed(alice, 'POST', `/v1/channels/${channel}/ack`, { upTo: 'x' }))).toBe('bad-request');
       const bye = await c.signed(bob, 'DELETE', `/v1/channels/${channel}/members/self`);
       expect(bye.json).toEqual({ left: true, channelDeleted: false });
+      conforms(LeaveResponseSchema, bye);
       expect(code(await c.signed(bob, 'GET', p, undefined, { query: 'after=0' }))).toBe('not-member');
       const last = await c.signed(alice, 'DELETE', `/v1/channels/${channel}/members/self`);
       expect(last.json).toEqual({ left: true, channelDeleted: true });

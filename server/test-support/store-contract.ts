@@ -132,6 +132,19 @@ export function storeContract(name: string, make: () => { store: Store; cleanup(
       expect(s.rate('b', now + 60_000, 60_000, 2)).toBe(0);
     });
 
+    it('admits a signed request once, within its rate, in one step', () => {
+      const key = rand(32);
+      const n1 = rand(16);
+      const base = { key, nonceExpiresAt: now + 1000, bucket: 'k', now, windowMs: 60_000, limit: 2 };
+      expect(s.admit({ ...base, nonce: n1 })).toBe(0);
+      expect(s.admit({ ...base, nonce: n1 })).toBe('replayed');
+      expect(s.admit({ ...base, nonce: rand(16) })).toBe(0);
+      const n3 = rand(16);
+      expect(s.admit({ ...base, nonce: n3 })).toBe(60_000);
+      // A rate-limited request left no nonce behind: the same signed request may come back later.
+      expect(s.admit({ ...base, nonce: n3, now: now + 60_000 })).toBe(0);
+    });
+
     it('expires envelopes, nonces and idle channels lazily, in bounded batches', () => {
       const c = ch();
       const a = mk();

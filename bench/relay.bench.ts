@@ -1,0 +1,249 @@
+// Relay speed (`npm run bench -- relay`), each figure beside its target:
+//   1. CGI: signed post and signed fetch through the real CGI entry (the deploy bundle: index.cgi
+//      loader + V8 code cache + relay.js) as fresh processes, against the `node -e 0` floor; and a
+//      php-cgi PDO SQLite INSERT as the reference of what a PHP app pays. Runs are interleaved so
+//      load from other processes hits every kind alike; medians.
+//   2. Standalone: 50 members (25 two-member channels) posting over HTTP and listening over
+//      WebSocket for BENCH_SECONDS (default 30): stored envelopes/s, p99 post→push, relay RSS.
+//   3. Fetch from a channel holding 100,000 envelopes vs one holding 100 (in process, full core).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { createNodeCrypto, systemClock } from '../server/adapters/node-crypto.ts';
+import { createMemoryNotifier } from '../server/core/memory-notifier.ts';
+import type { ChannelId, MemberKey } from '../server/core/ports.ts';
+import { createRelay } from '../server/core/relay.ts';
+import { mergeLimits, SOFTWARE } from '../server/relay-config.ts';
+import { createSqliteStore } from '../server/store/sqlite-store.ts';
+import { authHeader, b64, json, newKey, rand, type TestKey } from '../server/test-support/signer.ts';
+import { median, percentile, report, type Figure } from './report.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const figures: Figure[] = [];
+const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 30);
+
+// ---------- 1. CGI as fresh processes ----------
+async function cgiBench(): Promise<void> {
+  const { buildCgi } = (await import(path.join(root, 'deploy/build-cgi.mjs'))) as { buildCgi: (o: { root: string; outdir: string }) => Promise<unknown> };
+  await buildCgi({ root, outdir: path.join(root, 'dist/cgi') });
+  const { writeRelayBundle } = await import('../deploy/write-relay-bundle.ts');
+  const tmp = mkdtempSync(path.join(tmpdir(), 'tincan-bench-cgi-'));
+  const site = path.join(tmp, 'site');
+  const owner = newKey();
+  writeRelayBundle({ root, out: site, owner: owner.publicKey, limits: { ratePerMinute: 1_000_000 } });
+  const base = { PATH: '/usr/bin:/bin', GATEWAY_INTERFACE: 'CGI/1.1', SERVER_PROTOCOL: 'HTTP/1.1', SCRIPT_NAME: '/chat/index.cgi', REMOTE_ADDR: '127.0.0.1' };
+  const cgi = (method: string, p: string, o: { body?: Uint8Array; auth?: string; query?: string } = {}) => {
+    const env: Record<string, string> = { ...base, REQUEST_METHOD: method, PATH_INFO: p, QUERY_STRING: o.query ?? '' };
+    if (o.body) env['CONTENT_LENGTH'] = String(o.body.length);
+    if (o.auth) env['HTTP_X_TINCAN_AUTH'] = o.auth;
+    const t = process.hrtime.bigint();
+    const r = spawnSync(path.join(site, 'index.cgi'), [], { env, input: o.body ?? new Uint8Array(0) });
+    const took = ms(t);
+    const status = /^Status: (\d+)/.exec(r.stdout.toString())?.[1];
+    return { took, status };
+  };
+  const member = newKey();
+  const channel = b64(rand(16));
+  const open = json({ channel, member: member.b64 });
+  if (cgi('POST', '/v1/channels', { body: open, auth: authHeader(owner, 'POST', '/v1/channels', open) }).status !== '201') throw new Error('CGI bench: could not open a channel');
+  const ep = `/v1/channels/${channel}/envelopes`;
+  const post = () => {
+    const body = json({ id: b64(rand(16)), data: b64(rand(500)) });
+    const r = cgi('POST', ep, { body, auth: authHeader(member, 'POST', ep, body) });
+    if (r.status !== '201') throw new Error(`CGI bench: post answered ${r.status}`);
+    return r.took;
+  };
+  const fetchOnce = () => {
+    const q = 'after=0&limit=50';
+    const r = cgi('GET', ep, { auth: authHeader(member, 'GET', `${ep}?${q}`), query: q });
+    if (r.status !== '200') throw new Error(`CGI bench: fetch answered ${r.status}`);
+    return r.took;
+  };
+  const floor = () => {
+    const t = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0']);
+    return ms(t);
+  };
+  let php: (() => number) | null = null;
+  if (existsSync('/usr/bin/php-cgi')) {
+    const script = path.join(tmp, 'insert.php');
+    writeFileSync(script, `<?php
+$db = new PDO('sqlite:${tmp}/php.db');
+$db->setAttribute(PDO::ATTR_TIMEOUT, 5);
+$db->exec('PRAGMA journal_mode=WAL');
+$db->exec('PRAGMA synchronous=NORMAL');
+$db->exec('CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, data BLOB, at INTEGER)');
+$st = $db->prepare('INSERT OR IGNORE INTO t (id, data, at) VALUES (?, ?, ?)');
+$st->execute([bin2hex(random_bytes(16)), file_get_contents('php://input'), time()]);
+header('Content-Type: application/json');
+echo json_encode(['ok' => true]);
+`);
+    php = () => {
+      const body = rand(500);
+      const t = process.hrtime.bigint();
+      const r = spawnSync('/usr/bin/php-cgi', [], { env: { ...base, REQUEST_METHOD: 'POST', SCRIPT_FILENAME: script, REDIRECT_STATUS: '200', CONTENT_LENGTH: String(body.length), CONTENT_TYPE: 'application/octet-stream' }, input: body });
+      const took = ms(t);
+      if (!r.stdout.toString().includes('"ok":true')) throw new Error(`php-cgi bench failed: ${r.stdout}${r.stderr}`);
+      return took;
+    };
+  }
+  for (let i = 0; i < 5; i++) [floor(), post(), fetchOnce(), php?.()];
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 40);
+  const t = { floor: [] as number[], post: [] as number[], fetch: [] as number[], php: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    t.floor.push(floor());
+    t.post.push(post());
+    t.fetch.push(fetchOnce());
+    if (php) t.php.push(php());
+  }
+  const f = median(t.floor);
+  figures.push({ name: 'cgi: node -e 0 (floor)', value: f, unit: 'ms' });
+  figures.push({ name: 'cgi: signed post, fresh process', value: median(t.post), unit: 'ms' });
+  figures.push({ name: 'cgi: signed post / floor', value: median(t.post) / f, unit: 'x', target: '<= 1.3x', met: median(t.post) / f <= 1.3 });
+  figures.push({ name: 'cgi: signed fetch (50 envelopes), fresh process', value: median(t.fetch), unit: 'ms' });
+  figures.push({ name: 'cgi: signed fetch / floor', value: median(t.fetch) / f, unit: 'x', target: '<= 1.2x', met: median(t.fetch) / f <= 1.2 });
+  if (php) {
+    figures.push({ name: 'cgi: php-cgi PDO SQLite insert (reference)', value: median(t.php), unit: 'ms' });
+    figures.push({ name: 'cgi: signed post / php-cgi insert (reference)', value: median(t.post) / median(t.php), unit: 'x' });
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+// ---------- 2. Standalone under WebSocket load ----------
+async function standaloneBench(): Promise<void> {
+  const { buildSync } = await import('esbuild');
+  const dir = mkdtempSync(path.join(tmpdir(), 'tincan-bench-ws-'));
+  const entry = path.join(root, 'dist', 'bench', 'standalone-main.mjs');
+  buildSync({ entryPoints: [path.join(root, 'server/test-support/standalone-main.ts')], outfile: entry, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
+  const owner = newKey();
+  const child = spawn(process.execPath, [...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['BENCH_PROF']] : []), entry, path.join(dir, 'data'), '0', owner.b64, JSON.stringify({ ratePerMinute: 10_000_000 })], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url: string = await new Promise((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  const { hostname, port } = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const post = (key: TestKey, p: string, body: unknown) =>
+    new Promise<number>((resolve, reject) => {
+      const bytes = json(body);
+      const req = request({ host: hostname, port, path: p, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bytes.length, 'x-tincan-auth': authHeader(key, 'POST', p, bytes) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(bytes);
+    });
+  // 25 channels, two members each: every member posts, and listens for the other's envelopes.
+  const pairs = await Promise.all(Array.from({ length: 25 }, async () => {
+    const channel = b64(rand(16));
+    const a = newKey();
+    const b = newKey();
+    const token = rand(32);
+    const { createHash } = await import('node:crypto');
+    await post(owner, '/v1/channels', { channel, member: a.b64, token: { hash: b64(createHash('sha256').update(token).digest()), expiresAt: Date.now() + 600_000 } });
+    await post(b, `/v1/channels/${channel}/join`, { token: b64(token) });
+    return { channel, members: [a, b] };
+  }));
+  const sentAt = new Map<string, bigint>();
+  const latencies: number[] = [];
+  let stored = 0;
+  let running = true;
+  const sockets: WebSocket[] = [];
+  for (const { channel, members } of pairs) {
+    for (const m of members) {
+      const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/ws`, { perMessageDeflate: false });
+      await new Promise((r) => ws.once('open', r));
+      ws.on('message', (d) => {
+        const f = JSON.parse(String(d));
+        if (f.type !== 'envelopes') return;
+        for (const e of f.envelopes) {
+          const t = sentAt.get(e.id);
+          if (t !== undefined && e.data.startsWith(m.b64.slice(0, 4)) === false) latencies.push(ms(t));
+        }
+      });
+      ws.send(JSON.stringify({ type: 'subscribe', channel, after: 0, auth: authHeader(m, 'SUBSCRIBE', `/v1/channels/${channel}/envelopes?after=0`) }));
+      sockets.push(ws);
+    }
+  }
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  const workers = pairs.flatMap(({ channel, members }) => members.map(async (m) => {
+    const p = `/v1/channels/${channel}/envelopes`;
+    while (running && Date.now() < deadline) {
+      const id = b64(rand(16));
+      // The data starts with the poster's key prefix, so listeners skip their own envelopes.
+      const data = m.b64.slice(0, 4) + b64(rand(120));
+      sentAt.set(id, process.hrtime.bigint());
+      const status = await post(m, p, { id, data });
+      if (status === 201) stored++;
+    }
+  }));
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    try {
+      const s = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peakRss = Math.max(peakRss, Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) * 1024);
+    } catch { /* gone */ }
+  }, 200);
+  await Promise.all(workers);
+  running = false;
+  const elapsed = (Date.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 300));
+  clearInterval(sampler);
+  for (const ws of sockets) ws.terminate();
+  agent.destroy();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+  const rate = stored / elapsed;
+  const p99 = latencies.length ? percentile(latencies, 99) : Infinity;
+  figures.push({ name: `standalone: envelopes stored/s (50 members, ${seconds} s)`, value: rate, unit: '/s', target: '>= 5000', met: rate >= 5000 });
+  figures.push({ name: 'standalone: post→push p50', value: latencies.length ? percentile(latencies, 50) : Infinity, unit: 'ms' });
+  figures.push({ name: 'standalone: post→push p99', value: p99, unit: 'ms', target: '< 50', met: p99 < 50 });
+  figures.push({ name: 'standalone: relay peak RSS', value: peakRss / 1048576, unit: 'MB', target: '< 100', met: peakRss / 1048576 < 100 });
+}
+
+// ---------- 3. Fetch cost against history size ----------
+async function historyBench(): Promise<void> {
+  const crypto = createNodeCrypto();
+  const quiet = { info() {}, warn() {}, error() {} };
+  const measure = (count: number) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tincan-bench-hist-'));
+    const store = createSqliteStore({ file: path.join(dir, 'relay.db') });
+    const limits = mergeLimits({ ratePerMinute: 10_000_000, maxChannelEnvelopes: 1_000_000 });
+    const member = newKey();
+    const channel = rand(16) as ChannelId;
+    store.openChannel({ channel, member: member.publicKey as MemberKey, now: Date.now(), limits });
+    const data = rand(300);
+    for (let i = 0; i < count; i++) store.postEnvelope({ channel, member: member.publicKey as MemberKey, id: rand(16), data, now: Date.now(), limits });
+    const relay = createRelay({ store, clock: systemClock, log: quiet, crypto, notifier: createMemoryNotifier(), config: { limits, software: SOFTWARE, transports: ['http'], host: { node: process.version, adapter: 'standalone' }, expiryChance: 0 } });
+    const p = `/v1/channels/${b64(channel)}/envelopes`;
+    // The newest 50: what a client that keeps up asks for.
+    const q = `after=${count - 50}&limit=50`;
+    const times: number[] = [];
+    return (async () => {
+      for (let i = 0; i < 600; i++) {
+        const auth = authHeader(member, 'GET', `${p}?${q}`);
+        const t = process.hrtime.bigint();
+        const r = await relay.handle({ method: 'GET', path: p, query: q, headers: { 'x-tincan-auth': auth }, body: new Uint8Array(0) });
+        if (i >= 100) times.push(ms(t));
+        if (r.status !== 200) throw new Error(`history bench: ${r.status}`);
+      }
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+      return median(times);
+    })();
+  };
+  const small = await measure(100);
+  const large = await measure(100_000);
+  figures.push({ name: 'fetch newest 50 of 100 envelopes (in process)', value: small, unit: 'ms' });
+  figures.push({ name: 'fetch newest 50 of 100,000 envelopes (in process)', value: large, unit: 'ms' });
+  figures.push({ name: 'fetch 100,000 / 100', value: large / small, unit: 'x', target: '<= 1.2x', met: large / small <= 1.2 });
+}
+
+const only = process.env['BENCH_ONLY'];
+if (!only || only === 'cgi') await cgiBench();
+if (!only || only === 'history') await historyBench();
+if (!only || only === 'standalone') await standaloneBench();
+report('relay', figures);

@@ -44,8 +44,8 @@ describe.runIf(built)('writeRelayBundle', () => {
     expect(r.setupCode).toBeNull();
     expect(r.warnings.join(' ')).toMatch(/does not exist on this machine/);
     const mode = (p: string) => statSync(path.join(dir, p)).mode & 0o777;
-    for (const d of ['.', 'data', 'relay', 'relay/node_modules/better-sqlite3']) expect(mode(d), d).toBe(0o755);
-    for (const f of ['config.json', '.htaccess', 'UPLOAD.md', 'data/.htaccess', 'relay/.htaccess', 'relay/relay.js', 'relay/node_modules/better-sqlite3/build/Release/better_sqlite3.node']) expect(mode(f), f).toBe(0o644);
+    for (const d of ['.', 'data', 'relay']) expect(mode(d), d).toBe(0o755);
+    for (const f of ['config.json', '.htaccess', 'UPLOAD.md', 'data/.htaccess', 'relay/.htaccess', 'relay/relay.js', 'relay/better_sqlite3.node', 'check.html']) expect(mode(f), f).toBe(0o644);
     expect(mode('index.cgi')).toBe(0o755);
     expect(readFileSync(path.join(dir, 'index.cgi'), 'utf8').split('\n')[0]).toBe('#!/opt/alt/alt-nodejs20/root/usr/bin/node --v8-pool-size=1');
     expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ owner: Buffer.from(owner).toString('base64url'), dataDir: 'data', limits: { maxBodyBytes: 98304 } });
@@ -56,7 +56,7 @@ describe.runIf(built)('writeRelayBundle', () => {
     const guide = readFileSync(path.join(dir, 'UPLOAD.md'), 'utf8');
     expect(guide).toContain(r.supportedNode);
     expect(guide).toContain('https://example.org/chat/index.cgi');
-    expect(readdirSync(path.join(dir, 'relay/node_modules')).sort()).toEqual(['better-sqlite3', 'bindings']);
+    expect(readdirSync(path.join(dir, 'relay')).sort()).toEqual(['.htaccess', 'better-sqlite3.LICENSE', 'better_sqlite3.node', 'relay.js']);
   });
 
   it('without an owner, writes only the hash of a one-time setup code and puts the code in UPLOAD.md', () => {
@@ -107,7 +107,7 @@ describe.runIf(built)('writeRelayBundle', () => {
     const dir = out();
     writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner });
     // What a bundle made for another Node ABI or platform looks like to this Node.
-    writeFileSync(path.join(dir, 'relay/node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'not an ELF file');
+    writeFileSync(path.join(dir, 'relay/better_sqlite3.node'), 'not an ELF file');
     const r = cgi(dir, { PATH_INFO: '/v1/info' });
     expect(r.status).toBe(500);
     expect(r.head).toMatch(/Content-Type: application\/json/);

@@ -2,8 +2,9 @@
  * Writes the folder a person uploads to shared hosting (`tincan relay bundle --out DIR`):
  *
  *   index.cgi     the CGI entry: `#!<absolute node> --v8-pool-size=1` + deploy/cgi-loader.cjs (755)
- *   relay/        relay.js (the esbuild bundle of server/main-cgi.ts) and node_modules/ with
- *                 better-sqlite3 built for one Node ABI; denied to the web by its own .htaccess
+ *   relay/        relay.js (the esbuild bundle of server/main-cgi.ts, better-sqlite3's JS included)
+ *                 and better_sqlite3.node, the SQLite addon built for one Node ABI; denied to the
+ *                 web by its own .htaccess
  *   data/         the database and the V8 code cache; denied to the web; must be writable by the CGI
  *   config.json   owner key (or a one-time setup code's hash) and limits; denied to the web
  *   .htaccess     routes <folder>/v1/... to index.cgi, denies the private parts, caches static files
@@ -135,7 +136,7 @@ export function writeRelayBundle(options: RelayBundleOptions): RelayBundleResult
   mkdirSync(path.join(o.out, 'relay'), { recursive: true });
   copyFileSync(path.join(cgiDir, 'relay.js'), path.join(o.out, 'relay', 'relay.js'));
   writeFileSync(path.join(o.out, 'relay', '.htaccess'), privateHtaccess('the relay code and its SQLite module'));
-  const sqliteBytes = copySqliteModule(o.root, path.join(o.out, 'relay', 'node_modules'));
+  const sqliteBytes = copySqliteAddon(nativeSrc, path.join(o.out, 'relay'), o.root);
 
   // index.cgi: shebang + loader. One flag only: Linux passes everything after the interpreter as a
   // single argument. --v8-pool-size=1 keeps Node at 4 threads (shared hosts count threads as processes).
@@ -230,19 +231,14 @@ function prepareOut(out: string, force: boolean): void {
 }
 
 /**
- * Copies better-sqlite3 (its JS and the one .node file) and, in place of its dependency `bindings`,
- * deploy/bindings-shim.cjs, which loads the addon from its known place; returns bytes.
+ * The SQLite module: better-sqlite3's JavaScript is inside relay.js (deploy/build-cgi.mjs); its
+ * native addon goes beside it. Returns bytes.
  */
-function copySqliteModule(root: string, destModules: string): number {
-  const src = path.join(root, 'node_modules', 'better-sqlite3');
-  const keep = (rel: string) => rel === 'package.json' || rel === 'LICENSE' || rel.startsWith('lib/') || rel === 'build/Release/better_sqlite3.node';
-  let bytes = copyTree(src, path.join(destModules, 'better-sqlite3'), keep);
-  const shim = path.join(destModules, 'bindings');
-  mkdirSync(shim, { recursive: true });
-  copyFileSync(path.join(root, 'deploy', 'bindings-shim.cjs'), path.join(shim, 'index.js'));
-  writeFileSync(path.join(shim, 'package.json'), '{ "name": "bindings", "version": "0.0.0-tincan", "main": "index.js" }\n');
-  bytes += statSync(path.join(shim, 'index.js')).size;
-  return bytes;
+function copySqliteAddon(nativeFile: string, relayDir: string, root: string): number {
+  copyFileSync(nativeFile, path.join(relayDir, 'better_sqlite3.node'));
+  const license = path.join(root, 'node_modules', 'better-sqlite3', 'LICENSE');
+  if (existsSync(license)) copyFileSync(license, path.join(relayDir, 'better-sqlite3.LICENSE'));
+  return statSync(nativeFile).size;
 }
 
 /** Copies files for which keep(relativePath) holds; returns the bytes copied. */

@@ -205,7 +205,7 @@ describe.runIf(run)('`tincan relay check` on a host whose Node cannot load the S
   it('names the module as the problem and how to make a fitting bundle', async () => {
     const s = await siteWith({});
     // What a bundle built for another Node ABI, platform or glibc looks like to this host's Node.
-    writeFileSync(path.join(s.docroot, 'chat/relay/node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'built for another host');
+    writeFileSync(path.join(s.docroot, 'chat/relay/better_sqlite3.node'), 'built for another host');
     const report = await checkRelay(s.folder);
     expect(report.ok).toBe(false);
     const fail = report.items.filter((i) => i.status === 'fail');

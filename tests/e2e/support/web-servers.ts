@@ -13,9 +13,10 @@
  *   web.serverTimesUs();                              // Apache %D per request, from the access log
  *   await web.stop();                                 // also removes the temp server root
  *
- * Both servers run as root here (CI); they switch to `www-data` like a packaged install does, so CGI
+ * Started as root (CI), both servers switch to `www-data` like a packaged install does, so CGI
  * scripts run as the web user (plain mod_cgi, no suEXEC): a bundle's data/ folder must be writable
  * by www-data, which installAsUpload() arranges (like `chmod`/`chown` done by a host's file manager).
+ * Started by another user, they run as that user (like suEXEC running CGI as the account).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -87,12 +88,24 @@ export function installAsUpload(src: string, dest: string, opts: { writableByWeb
   cpSync(src, dest, { recursive: true, preserveTimestamps: true });
   // cpSync keeps modes; make sure the destination folder itself is traversable like on a host.
   chmodSync(dest, statSync(src).mode & 0o7777);
+  const writable = opts.writableByWebUser ?? ['data'];
+  if (!runningAsRoot()) {
+    // Not root: the servers run CGI as this user (like suEXEC as the account), who owns the upload;
+    // a folder meant to be unwritable for the CGI is made read-only instead.
+    if (existsSync(path.join(dest, 'data')) && !writable.includes('data')) chmodSync(path.join(dest, 'data'), 0o555);
+    return;
+  }
   const { uid, gid } = webUser();
-  for (const rel of opts.writableByWebUser ?? ['data']) {
+  for (const rel of writable) {
     const target = path.join(dest, rel);
     if (!existsSync(target)) continue;
     chownRecursive(target, uid, gid);
   }
+}
+
+/** Root starts the servers with `User www-data` (as packaged); anyone else runs them as themselves. */
+export function runningAsRoot(): boolean {
+  return process.getuid?.() === 0;
 }
 
 /**
@@ -161,8 +174,7 @@ export async function startApache(opts: ApacheOptions): Promise<WebServer> {
       `ServerName 127.0.0.1`,
       `Listen 127.0.0.1:${port}`,
       ...modules.map((m) => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`),
-      `User ${WEB_USER}`,
-      `Group ${WEB_USER}`,
+      ...(runningAsRoot() ? [`User ${WEB_USER}`, `Group ${WEB_USER}`] : []),
       `PidFile "${serverRoot}/httpd.pid"`,
       `ErrorLog "${serverRoot}/error.log"`,
       `LogLevel warn`,
@@ -228,8 +240,7 @@ export async function startLighttpd(opts: LighttpdOptions): Promise<WebServer> {
       `server.document-root = "${opts.docroot}"`,
       `server.bind = "127.0.0.1"`,
       `server.port = ${port}`,
-      `server.username = "${WEB_USER}"`,
-      `server.groupname = "${WEB_USER}"`,
+      ...(runningAsRoot() ? [`server.username = "${WEB_USER}"`, `server.groupname = "${WEB_USER}"`] : []),
       `server.pid-file = "${serverRoot}/lighttpd.pid"`,
       `server.errorlog = "${serverRoot}/error.log"`,
       `accesslog.filename = "${serverRoot}/access.log"`,

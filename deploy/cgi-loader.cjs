@@ -35,6 +35,17 @@ function fail(message) {
   process.exit(0);
 }
 
+// A browser opening the fallback base URL itself (`…/index.cgi` or `…/index.cgi/`, e.g. an invite
+// link `…/index.cgi/#join=…` made from it) is sent to the folder, where the web client is; browsers
+// keep the #fragment across the redirect. Answered here, before any relay code loads.
+const pathInfo = process.env.PATH_INFO || '';
+const method = process.env.REQUEST_METHOD || 'GET';
+if ((method === 'GET' || method === 'HEAD') && (pathInfo === '' || pathInfo === '/')) {
+  const folder = (process.env.SCRIPT_NAME || '/index.cgi').replace(/[^/]*$/, '');
+  fs.writeSync(1, `Status: 302 Found\r\nLocation: ${folder}\r\nCache-Control: no-store\r\nContent-Type: text/plain\r\n\r\nThe web client is at ${folder}\n`);
+  process.exit(0);
+}
+
 let relay;
 try {
   const source = fs.readFileSync(bundleFile, 'utf8');

@@ -151,6 +151,17 @@ describe.runIf(run)('relay bundle under Apache without mod_rewrite (fallback URL
     expect((await fetch(`${s.folder}/`)).status).toBe(200);
   });
 
+  it('sends a browser that opens the fallback base URL (an invite link made from it) to the web client', async () => {
+    for (const p of ['index.cgi/', 'index.cgi']) {
+      const res = await fetch(`${s.folder}/${p}`, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe('/chat/');
+    }
+    const followed = await fetch(`${s.folder}/index.cgi/`);
+    expect(followed.url).toBe(`${s.folder}/`);
+    expect(await followed.text()).toMatch(/<html/i);
+  });
+
   it('still never serves private files', async () => {
     for (const p of ['data/relay.db', 'data/relay.db-wal', 'data/', 'config.json', 'relay/relay.js', 'UPLOAD.md']) {
       const r = await raw(`${s.folder}/${p}`);

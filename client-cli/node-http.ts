@@ -4,8 +4,15 @@
  * little; a total timeout per request; keep-alive within one process.
  */
 import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
+import type * as Https from 'node:https';
 import type { Http, HttpRequest, HttpResponse } from '../protocol/client/ports.ts';
+
+// node:https pulls in TLS, which a fresh process pays for even when every relay is plain http
+// (loopback, a reverse proxy in front): load it on first use only.
+const requireHere = createRequire(import.meta.url);
+let httpsModule: typeof Https | null = null;
+const https = (): typeof Https => (httpsModule ??= requireHere('node:https') as typeof Https);
 
 export interface NodeHttpOptions {
   /** Give up connecting after this (default 3000 ms). */
@@ -13,21 +20,20 @@ export interface NodeHttpOptions {
 }
 
 export function createNodeHttp(o: NodeHttpOptions = {}): Http & { close(): void } {
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }),
-  };
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  let httpsAgent: Https.Agent | null = null;
+  const agentFor = (protocol: string) => (protocol === 'https:' ? (httpsAgent ??= new (https().Agent)({ keepAlive: true, maxSockets: 16 })) : httpAgent);
   const connectTimeout = o.connectTimeoutMs ?? 3000;
   return {
     request(req: HttpRequest): Promise<HttpResponse> {
       return new Promise((resolve, reject) => {
         const url = new URL(req.url);
-        const mod = url.protocol === 'https:' ? https : http;
+        const mod = url.protocol === 'https:' ? https() : http;
         const headers: Record<string, string> = { ...req.headers };
         if (req.body) headers['content-length'] = String(req.body.length);
         const r = mod.request(
           url,
-          { method: req.method, headers, agent: agents[url.protocol as 'http:' | 'https:'] },
+          { method: req.method, headers, agent: agentFor(url.protocol) },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
@@ -66,8 +72,8 @@ export function createNodeHttp(o: NodeHttpOptions = {}): Http & { close(): void 
       });
     },
     close() {
-      agents['http:'].destroy();
-      agents['https:'].destroy();
+      httpAgent.destroy();
+      httpsAgent?.destroy();
     },
   };
 }

@@ -113,6 +113,17 @@ export function failedHealth(h: LocationHealth, now: number, err: unknown): Loca
   return { ok: false, failures, nextRetryAt: now + delay, lastError: errorText(err) };
 }
 
+/**
+ * How long a request to a location that is failing may take: a relay that accepts connections but
+ * never answers must not stall a send or sync for the full timeout each time it is retried.
+ */
+export const PROBE_TIMEOUT_MS = 2000;
+
+/** The timeout for a request to `loc`: short while it is failing, the default otherwise. */
+export function probeTimeout(loc: LocationRecord): { timeoutMs?: number } {
+  return loc.health.ok ? {} : { timeoutMs: PROBE_TIMEOUT_MS };
+}
+
 /** Whether to try a location now (always when forced by a person's explicit command). */
 export function isDue(loc: LocationRecord, now: number, force: boolean): boolean {
   return force || loc.health.nextRetryAt <= now;

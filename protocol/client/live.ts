@@ -7,6 +7,7 @@
  */
 import { WsServerFrameSchema } from '../wire.ts';
 import { type Engine, locationKey, memberKeys } from './engine.ts';
+import { markReachable } from './locations.ts';
 import type { WebSocketLike } from './ports.ts';
 import { type ConversationReport, syncConversation } from './receive.ts';
 
@@ -31,8 +32,10 @@ export interface LiveHandle {
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => (clearTimeout(t), resolve());
+    // Remove the listener when the timer fires, or every sleep of a long session leaks one.
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
@@ -83,14 +86,15 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
           wsCapable.set(loc.relayUrl, useWs);
         }
         if (useWs && engine.deps.webSocket) {
-          await wsSession(convId, loc.relayUrl, loc.channelId, memberKeys(loc), loc.cursor);
+          await wsSession(convId, key, loc.relayUrl, loc.channelId, memberKeys(loc), loc.cursor);
           failures = 0;
           await sleep(1000, signal); // the socket closed: reconnect soon
           continue;
         }
         const res = await relay.fetch(memberKeys(loc), loc.channelId, { after: loc.cursor, limit: 1, wait: o.waitSeconds ?? 25, signal });
         failures = 0;
-        if (res.envelopes.length > 0) await sync(convId);
+        const recovered = !loc.health.ok && (await markReachable(engine, convId, key));
+        if (res.envelopes.length > 0 || recovered) await sync(convId);
       } catch (err) {
         if (signal.aborted) return;
         failures++;
@@ -100,7 +104,7 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
     }
   };
 
-  const wsSession = (convId: string, relayUrl: string, channel: string, keys: { publicKey: Uint8Array; secretKey: Uint8Array }, after: number) =>
+  const wsSession = (convId: string, key: string, relayUrl: string, channel: string, keys: { publicKey: Uint8Array; secretKey: Uint8Array }, after: number) =>
     new Promise<void>((resolve, reject) => {
       let ws: WebSocketLike;
       try {
@@ -139,6 +143,10 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
           return; // not protocol: ignore
         }
         if (frame.type === 'envelopes' && frame.envelopes.length > 0) void sync(convId);
+        else if (frame.type === 'subscribed') void markReachable(engine, convId, key).then(
+            (changed) => void (changed && sync(convId)),
+            (err: unknown) => o.onError?.(err),
+          );
         else if (frame.type === 'error') {
           o.onError?.(new Error(`${relayUrl}: ${frame.error.message}`));
           ws.close();

@@ -289,3 +289,20 @@ export async function moveConversation(engine: Engine, conv: ConversationRecord,
   from = from.filter((l) => l.relayUrl !== to);
   return changeLocations(engine, conv, { add: [to], remove: from });
 }
+
+/**
+ * Live mode saw a failing location answer again (a long poll or WebSocket subscription worked):
+ * ends its backoff so that the next sync reads it and posts its queued copies at once, instead
+ * of waiting up to the backoff's end (and, for long polls, instead of polling the same envelopes
+ * in a loop meanwhile). Returns whether anything changed.
+ */
+export async function markReachable(engine: Engine, conversationId: string, key: string): Promise<boolean> {
+  return engine.run(async () => {
+    const conv = await engine.store.getConversation(conversationId);
+    const loc = conv?.locations.find((l) => locationKey(l) === key);
+    if (!conv || !loc || loc.health.ok || loc.health.nextRetryAt === 0) return false;
+    loc.health = { ...loc.health, nextRetryAt: 0 };
+    await engine.store.apply([{ type: 'put-conversation', conversation: conv }]);
+    return true;
+  });
+}

@@ -10,7 +10,7 @@ import * as crypto from '../crypto/index.ts';
 import { fromBase64Url, fromUtf8, toBase64Url } from '../encoding.ts';
 import { TincanError } from '../errors.ts';
 import type { Envelope } from '../wire.ts';
-import { type Engine, HEALTHY, channelBytes, errorText, failedHealth, isDue, isOwnEnvelopeId, memberKeys } from './engine.ts';
+import { type Engine, HEALTHY, channelBytes, errorText, failedHealth, isDue, isOwnEnvelopeId, memberKeys, probeTimeout } from './engine.ts';
 import { HelloBodySchema, LocationsBodySchema, type LocationOffer, decodeJsonBody } from './payloads.ts';
 import { flushOutbox } from './send.ts';
 import type { ConversationRecord, LocationRecord, MessageRecord, StoreChange } from './store.ts';
@@ -100,7 +100,7 @@ async function fetchAll(engine: Engine, loc: LocationRecord): Promise<Envelope[]
   const out: Envelope[] = [];
   let after = loc.cursor;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const res = await relay.fetch(memberKeys(loc), loc.channelId, { after, limit: 200 });
+    const res = await relay.fetch(memberKeys(loc), loc.channelId, { after, limit: 200, ...probeTimeout(loc) });
     out.push(...res.envelopes.filter((e) => e.seq > after));
     if (res.cursor <= after || !res.more) break;
     after = res.cursor;

@@ -117,9 +117,9 @@ export class RelayClient {
     return this.parse(ChannelResponseSchema, res);
   }
 
-  /** POST an envelope; the same id again is stored once (duplicate: true). */
-  async post(member: SigningKeys, channel: string, id: string, data: Uint8Array): Promise<{ seq: number; duplicate: boolean }> {
-    const res = await this.send('POST', `/v1/channels/${channel}/envelopes`, { id, data: toBase64Url(data) }, member);
+  /** POST an envelope; the same id again is stored once (duplicate: true). `timeoutMs` overrides the default (probes of a failing relay). */
+  async post(member: SigningKeys, channel: string, id: string, data: Uint8Array, o: { timeoutMs?: number } = {}): Promise<{ seq: number; duplicate: boolean }> {
+    const res = await this.send('POST', `/v1/channels/${channel}/envelopes`, { id, data: toBase64Url(data) }, member, o.timeoutMs);
     return this.parse(PostEnvelopeResponseSchema, res);
   }
 
@@ -127,12 +127,12 @@ export class RelayClient {
   async fetch(
     member: SigningKeys,
     channel: string,
-    o: { after: number; limit?: number; wait?: number; signal?: AbortSignal },
+    o: { after: number; limit?: number; wait?: number; signal?: AbortSignal; timeoutMs?: number },
   ): Promise<FetchResponse> {
     let path = `/v1/channels/${channel}/envelopes?after=${o.after}`;
     if (o.limit !== undefined) path += `&limit=${o.limit}`;
     if (o.wait) path += `&wait=${o.wait}`;
-    const timeout = o.wait ? (o.wait + 15) * 1000 : undefined;
+    const timeout = o.wait ? (o.wait + 15) * 1000 : o.timeoutMs;
     const res = await this.send('GET', path, undefined, member, timeout, o.signal);
     return this.parse(FetchResponseSchema, res);
   }

@@ -15,6 +15,7 @@ import {
   failedHealth,
   isDue,
   locationKey,
+  probeTimeout,
   memberKeys,
   ownEnvelopeId,
 } from './engine.ts';
@@ -105,7 +106,9 @@ export async function sendText(engine: Engine, conv: ConversationRecord, text: s
     status: 'queued',
   };
   await engine.store.apply([...p.changes, { type: 'put-message', message }]);
-  const flush = await flushOutbox(engine, conv.id, force);
+  // Failover: while some location works, a send does not wait on failing ones (their copies stay
+  // queued; sync and live mode retry them with backoff). Only when none works are they all tried.
+  const flush = await flushOutbox(engine, conv.id, force, { skipFailing: conv.locations.some((l) => l.health.ok) });
   const mine = new Set(p.outbox.map((e) => e.id));
   const left = (await engine.store.listOutbox(conv.id)).filter((e) => mine.has(e.id)).length;
   const stored = (await engine.store.getMessage(conv.id, p.msgId)) ?? message;
@@ -123,7 +126,7 @@ export async function sendControl(engine: Engine, conv: ConversationRecord, kind
  * Posts waiting outbox copies of one conversation, oldest first, in order per location; locations
  * in backoff are skipped unless `force`. Records health and message status.
  */
-export async function flushOutbox(engine: Engine, conversationId: string, force: boolean): Promise<FlushResult> {
+export async function flushOutbox(engine: Engine, conversationId: string, force: boolean, o: { skipFailing?: boolean } = {}): Promise<FlushResult> {
   const result: FlushResult = { posted: 0, waiting: 0, delivered: [], errors: [] };
   const entries = await engine.store.listOutbox(conversationId);
   if (entries.length === 0) return result;
@@ -145,7 +148,7 @@ export async function flushOutbox(engine: Engine, conversationId: string, force:
         for (const e of list) changes.push({ type: 'delete-outbox', id: e.id });
         return;
       }
-      if (!isDue(loc, now, force)) {
+      if (!isDue(loc, now, force) || (o.skipFailing && !loc.health.ok)) {
         result.waiting += list.length;
         return;
       }
@@ -153,7 +156,7 @@ export async function flushOutbox(engine: Engine, conversationId: string, force:
       for (let i = 0; i < list.length; i++) {
         const e = list[i]!;
         try {
-          await relay.post(memberKeys(loc), loc.channelId, e.id, e.data);
+          await relay.post(memberKeys(loc), loc.channelId, e.id, e.data, probeTimeout(loc));
           changes.push({ type: 'delete-outbox', id: e.id });
           acceptedMsgs.add(e.messageId);
           result.posted++;

@@ -25,27 +25,44 @@ function packageRoot(): string {
   return process.cwd();
 }
 
-function ask(question: string, hidden: boolean): Promise<string> {
+/** Reads a line from the terminal without echo (raw mode; Enter ends it, Ctrl-C cancels). */
+function askHidden(question: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.resume();
+    let value = '';
+    const finish = (err: Error | null) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish(null);
+        if (ch === '\u0003') return finish(new TincanError('bad-request', 'cancelled'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+function ask(question: string): Promise<string> {
   return import('node:readline').then(
     ({ createInterface }) =>
       new Promise<string>((resolve, reject) => {
         const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-        if (hidden) {
-          // Echo nothing of what is typed (the question itself is written before muting).
-          const out = rl as unknown as { _writeToOutput: (s: string) => void };
-          process.stderr.write(question);
-          out._writeToOutput = () => {};
-          rl.question('', (answer) => {
-            process.stderr.write('\n');
-            rl.close();
-            resolve(answer);
-          });
-        } else {
-          rl.question(question, (answer) => {
-            rl.close();
-            resolve(answer);
-          });
-        }
+        rl.question(question, (answer) => {
+          rl.close();
+          resolve(answer);
+        });
         rl.on('SIGINT', () => {
           rl.close();
           reject(new TincanError('bad-request', 'cancelled'));
@@ -70,11 +87,11 @@ const ctx: CliContext = {
   },
   async readSecret(prompt) {
     if (!process.stdin.isTTY) throw new TincanError('bad-request', 'no terminal to ask for the passphrase: set TINCAN_PASSPHRASE or pass --passphrase-file FILE');
-    return ask(prompt, true);
+    return askHidden(prompt);
   },
   async confirm(question) {
     if (!process.stdin.isTTY) return false;
-    return /^y(es)?$/i.test((await ask(`${question} [y/N] `, false)).trim());
+    return /^y(es)?$/i.test((await ask(`${question} [y/N] `)).trim());
   },
   async loadIdentityPublicKey() {
     const file = path.join(homeFolder(env), 'state.db');

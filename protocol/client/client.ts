@@ -223,6 +223,7 @@ export function createClient(deps: ClientDeps) {
       run(async () => {
         const identity = await store.getIdentity();
         if (!identity) throw new TincanError('not-initialized', 'there is nothing to export: this home has no identity');
+        await assertNotMoved(engine); // a second export of a retired home would fork the conversations
         const conversations = await store.listConversations();
         const messages: MessageRecord[] = [];
         for (const c of conversations) messages.push(...(await store.listMessages(c.id)));

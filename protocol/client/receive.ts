@@ -223,9 +223,11 @@ async function handlePayload(engine: Engine, st: ProcessState, p: crypto.Payload
     const body = decodeJsonBody(LocationsBodySchema, p.body);
     if (body) {
       const removed = new Set(body.remove.map((r) => `${r.relay} ${r.channel}`));
+      const left = st.conv.locations.filter((l) => !removed.has(`${l.relayUrl} ${l.channelId}`));
       st.conv = {
         ...st.conv,
-        locations: st.conv.locations.filter((l) => !removed.has(`${l.relayUrl} ${l.channelId}`)),
+        // Never none: until an offered location is joined, the old ones are all there is.
+        locations: left.length > 0 ? left : st.conv.locations,
         offers: [...(st.conv.offers ?? []), ...body.add],
       };
     }

@@ -24,6 +24,11 @@ import { median, percentile, report, type Figure } from './report.ts';
 const root = path.resolve(import.meta.dirname, '..');
 const figures: Figure[] = [];
 const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+/** CPU time (user + sys, ms) of this process's finished children: robust to load from other processes. */
+const childCpuMs = () => {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // cutime + cstime, in USER_HZ (100/s)
+};
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 30);
 
 // ---------- 1. CGI as fresh processes ----------
@@ -94,11 +99,17 @@ echo json_encode(['ok' => true]);
   for (let i = 0; i < 5; i++) [floor(), post(), fetchOnce(), php?.()];
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 40);
   const t = { floor: [] as number[], post: [] as number[], fetch: [] as number[], php: [] as number[] };
+  const cpu = { floor: 0, post: 0, fetch: 0, php: 0 };
+  const timed = (k: keyof typeof cpu, fn: () => number) => {
+    const c = childCpuMs();
+    t[k].push(fn());
+    cpu[k] += childCpuMs() - c;
+  };
   for (let i = 0; i < rounds; i++) {
-    t.floor.push(floor());
-    t.post.push(post());
-    t.fetch.push(fetchOnce());
-    if (php) t.php.push(php());
+    timed('floor', floor);
+    timed('post', post);
+    timed('fetch', fetchOnce);
+    if (php) timed('php', php);
   }
   const f = median(t.floor);
   figures.push({ name: 'cgi: node -e 0 (floor)', value: f, unit: 'ms' });
@@ -106,8 +117,12 @@ echo json_encode(['ok' => true]);
   figures.push({ name: 'cgi: signed post / floor', value: median(t.post) / f, unit: 'x', target: '<= 1.3x', met: median(t.post) / f <= 1.3 });
   figures.push({ name: 'cgi: signed fetch (50 envelopes), fresh process', value: median(t.fetch), unit: 'ms' });
   figures.push({ name: 'cgi: signed fetch / floor', value: median(t.fetch) / f, unit: 'x', target: '<= 1.2x', met: median(t.fetch) / f <= 1.2 });
+  figures.push({ name: 'cgi: CPU time of node -e 0', value: cpu.floor / rounds, unit: 'ms' });
+  figures.push({ name: 'cgi: CPU time of a signed post / of node -e 0 (load-independent)', value: cpu.post / cpu.floor, unit: 'x', target: '<= 1.3x', met: cpu.post / cpu.floor <= 1.3 });
+  figures.push({ name: 'cgi: CPU time of a signed fetch / of node -e 0 (load-independent)', value: cpu.fetch / cpu.floor, unit: 'x', target: '<= 1.2x', met: cpu.fetch / cpu.floor <= 1.2 });
   if (php) {
     figures.push({ name: 'cgi: php-cgi PDO SQLite insert (reference)', value: median(t.php), unit: 'ms' });
+    figures.push({ name: 'cgi: CPU time of php-cgi insert (reference)', value: cpu.php / rounds, unit: 'ms' });
     figures.push({ name: 'cgi: signed post / php-cgi insert (reference)', value: median(t.post) / median(t.php), unit: 'x' });
   }
   rmSync(tmp, { recursive: true, force: true });
@@ -246,4 +261,5 @@ const only = process.env['BENCH_ONLY'];
 if (!only || only === 'cgi') await cgiBench();
 if (!only || only === 'history') await historyBench();
 if (!only || only === 'standalone') await standaloneBench();
+figures.push({ name: 'machine load average (1 min) at the end', value: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]), unit: '' });
 report('relay', figures);

@@ -93,8 +93,10 @@ export async function runCgi(opts: RunCgiOptions): Promise<void> {
     } catch {
       /* client gone */
     }
-  } finally {
-    closeStore();
   }
+  // Exiting without closing keeps the WAL: closing the last connection would checkpoint and delete
+  // it on every request (~3 ms). Committed transactions are durable either way; SQLite needs no
+  // recovery for a WAL left by a process that exited between transactions.
   if (opts.exit !== false) process.exit(0);
+  closeStore();
 }

@@ -236,8 +236,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
         const more = rows.length > limit;
         const envelopes: StoredEnvelope[] = rows.slice(0, limit).map((r) => ({
           seq: r['seq'] as number,
-          id: new Uint8Array(r['id'] as Buffer),
-          data: new Uint8Array(r['data'] as Buffer),
+          // Buffers are Uint8Arrays, freshly allocated per row: no copy needed.
+          id: r['id'] as Buffer,
+          data: r['data'] as Buffer,
           postedAt: r['posted_at'] as number,
         }));
         // Keeps a read-only channel from expiring as idle; at most one write per hour per channel.

@@ -5,6 +5,7 @@
  * a process dies, so a crash never leaves the home locked. Re-entrant within a process.
  */
 import Database from 'better-sqlite3';
+import { sqliteNativeBinding } from './sqlite-binding.ts';
 import { TincanError } from '../protocol/errors.ts';
 
 export class HomeLock {
@@ -12,7 +13,7 @@ export class HomeLock {
   private depth = 0;
 
   constructor(file: string, waitMs = 600_000) {
-    this.db = new Database(file);
+    this.db = new Database(file, sqliteNativeBinding());
     this.db.pragma(`busy_timeout = ${waitMs}`);
   }
 

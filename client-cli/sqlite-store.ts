@@ -5,6 +5,7 @@
  * as before the batch. Cross-process exclusion is home-lock.ts's job.
  */
 import Database from 'better-sqlite3';
+import { sqliteNativeBinding } from './sqlite-binding.ts';
 import { fromJson, toJson } from '../protocol/client/serialize.ts';
 import type {
   ClientStore,
@@ -42,7 +43,7 @@ export interface SqliteStoreOptions {
 
 /** Opens (and if needed creates) the CLI state database. */
 export function createSqliteStore(o: SqliteStoreOptions): ClientStore {
-  const db = new Database(o.file, o.readonly ? { readonly: true, fileMustExist: true } : {});
+  const db = new Database(o.file, { ...sqliteNativeBinding(), ...(o.readonly ? { readonly: true, fileMustExist: true } : {}) });
   db.pragma('busy_timeout = 30000');
   if (!o.readonly) {
     db.pragma('journal_mode = WAL');

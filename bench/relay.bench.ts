@@ -181,6 +181,11 @@ async function standaloneBench(): Promise<void> {
       sockets.push(ws);
     }
   }
+  const procCpuMs = () => {
+    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, USER_HZ
+  };
+  const cpuBefore = procCpuMs();
   const started = Date.now();
   const deadline = started + seconds * 1000;
   const workers = pairs.flatMap(({ channel, members }) => members.map(async (m) => {
@@ -204,6 +209,7 @@ async function standaloneBench(): Promise<void> {
   await Promise.all(workers);
   running = false;
   const elapsed = (Date.now() - started) / 1000;
+  const relayCpu = procCpuMs() - cpuBefore;
   await new Promise((r) => setTimeout(r, 300));
   clearInterval(sampler);
   for (const ws of sockets) ws.terminate();
@@ -214,6 +220,8 @@ async function standaloneBench(): Promise<void> {
   const rate = stored / elapsed;
   const p99 = latencies.length ? percentile(latencies, 99) : Infinity;
   figures.push({ name: `standalone: envelopes stored/s (50 members, ${seconds} s)`, value: rate, unit: '/s', target: '>= 5000', met: rate >= 5000 });
+  figures.push({ name: 'standalone: relay CPU per stored envelope (HTTP post + 2 WebSocket pushes)', value: relayCpu / stored, unit: 'ms' });
+  figures.push({ name: 'standalone: envelopes/s one relay core could store at that cost (load-independent)', value: (1000 * stored) / relayCpu, unit: '/s', target: '>= 5000', met: (1000 * stored) / relayCpu >= 5000 });
   figures.push({ name: 'standalone: post→push p50', value: latencies.length ? percentile(latencies, 50) : Infinity, unit: 'ms' });
   figures.push({ name: 'standalone: post→push p99', value: p99, unit: 'ms', target: '< 50', met: p99 < 50 });
   figures.push({ name: 'standalone: relay peak RSS', value: peakRss / 1048576, unit: 'MB', target: '< 100', met: peakRss / 1048576 < 100 });

@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { toBase64Url, utf8 } from '../protocol/encoding.ts';
 import type { Limits } from '../protocol/wire.ts';
-import { createExpressApp } from './adapters/express.ts';
+import { createHttpHandler } from './adapters/express.ts';
 import { createNodeCrypto, createStderrLog, systemClock } from './adapters/node-crypto.ts';
 import { attachWs } from './adapters/ws.ts';
 import { createMemoryNotifier } from './core/memory-notifier.ts';
@@ -70,8 +70,7 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     notifier: createMemoryNotifier(),
     config: { limits, software: SOFTWARE, transports: ['http', 'ws'], host: { node: process.version, adapter: 'standalone' } },
   });
-  const app = createExpressApp({ relay, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot });
-  const server: Server = createServer(app);
+  const server: Server = createServer(createHttpHandler({ relay, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot }));
   server.requestTimeout = 0; // long polls may take maxWaitSeconds
   const ws = attachWs(server, relay);
   await new Promise<void>((resolve, reject) => {

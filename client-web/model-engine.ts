@@ -11,7 +11,7 @@ import * as crypto from '../protocol/crypto/index.ts';
 import { TincanError } from '../protocol/errors.ts';
 import type { Info } from '../protocol/wire.ts';
 import { browserWebSocket, createFetchHttp } from './browser-ports.ts';
-import type { AppModel, ConversationView, InviteView, MessageView, ModelEvent, MyRelayView } from './model.ts';
+import type { AppModel, ConversationView, InviteView, LocationView, MessageView, ModelEvent, MyRelayView } from './model.ts';
 import { discoverRelay, normalizeRelayUrl } from './relay-base.ts';
 
 /** Names "New invite" gives a conversation until the guest says who they are. */
@@ -136,8 +136,20 @@ export async function createEngineModel(o: EngineModelOptions): Promise<AppModel
     return { conversationId, text: crypto.encodeInvite(p.invite), link: crypto.inviteLink(p.invite, o.webBase), expiresAt: p.invite.expiresAt };
   };
 
+  const locationViews = async (conversationId: string): Promise<LocationView[]> =>
+    (await client.locations(conversationId)).locations.map((l) => ({ relayUrl: l.relayUrl, ok: l.ok, lastError: l.lastError, onMyRelay: l.onMyRelay, queued: l.queued }));
+
   const model: AppModel = {
     me: { name: who.name, fingerprint: who.fingerprint },
+    locations: locationViews,
+    async addLocation(conversationId, address) {
+      await client.addLocation(conversationId, address ? await resolveRelay(address) : undefined);
+      return locationViews(conversationId);
+    },
+    async move(conversationId, address) {
+      await client.move(conversationId, { to: await resolveRelay(address) });
+      return locationViews(conversationId);
+    },
     async phonebook() {
       const all = await o.store.listConversations();
       return (await Promise.all(all.map((c) => convView(c.id)))).filter((c): c is ConversationView => c !== null);

@@ -52,6 +52,17 @@ export interface VerifyView {
   peerName: string;
 }
 
+/** One location of a conversation (a channel on a relay) and how it is doing. */
+export interface LocationView {
+  relayUrl: string;
+  ok: boolean;
+  lastError: string | null;
+  /** On the relay this person owns. */
+  onMyRelay: boolean;
+  /** Copies of my messages still waiting for it. */
+  queued: number;
+}
+
 /** Something changed; screens re-read what they show. */
 export type ModelEvent =
   | { type: 'phonebook' }
@@ -79,6 +90,12 @@ export interface AppModel {
   /** The invite of a conversation still waiting for its guest. */
   pendingInvite(conversationId: string): Promise<InviteView | null>;
   join(inviteText: string): Promise<{ conversationId: string }>;
+  /** Where a conversation lives (its locations) and how each relay is doing. */
+  locations(conversationId: string): Promise<LocationView[]>;
+  /** Adds a location on a relay I own (default: my relay) and tells the other person. */
+  addLocation(conversationId: string, address?: string): Promise<LocationView[]>;
+  /** Moves the conversation to a relay I own: a location there, the other person told, the old location retired. */
+  move(conversationId: string, address: string): Promise<LocationView[]>;
   subscribe(listener: (e: ModelEvent) => void): () => void;
   /** Stops live sync and closes the store (this tab lost the writer lock). */
   stop(): Promise<void>;

@@ -4,7 +4,7 @@
  * re-render), so focus and scroll position stay where the person left them; the log is an ARIA live
  * region, so screen readers announce incoming messages.
  */
-import type { AppModel, ConversationView, MessageView } from '../model.ts';
+import type { AppModel, ConversationView, LocationView, MessageView } from '../model.ts';
 import { busy, errorBox, field, h, mount } from './dom.ts';
 import { pendingInviteCard } from './invite.ts';
 
@@ -117,6 +117,56 @@ export async function conversationScreen(model: AppModel, conv: ConversationView
   return { el, upsert, focusComposer: () => message.focus() };
 }
 
+/** Where a conversation lives (its relays, with their health); add a location or move to a relay I run. */
+function locationsCard(model: AppModel, conv: ConversationView): HTMLElement {
+  const list = h('ul', { class: 'locations', 'aria-label': 'Locations' });
+  const out = h('div');
+  const render = (locs: LocationView[]) =>
+    list.replaceChildren(
+      ...locs.map((l) =>
+        h(
+          'li',
+          { 'data-ok': String(l.ok) },
+          h('span', { class: 'relay' }, l.relayUrl),
+          ` — ${l.ok ? 'working' : `not answering${l.lastError ? ` (${l.lastError})` : ''}`}`,
+          l.onMyRelay ? ' · your relay' : '',
+          l.queued ? ` · ${l.queued} waiting` : '',
+        ),
+      ),
+    );
+  void model.locations(conv.id).then(render, (err: unknown) => out.replaceChildren(errorBox(err)));
+  const address = field({ label: 'Relay address', name: 'location', hint: 'A relay you run (empty: your relay).', placeholder: 'https://example.org/chat' });
+  void model.myRelay().then((r) => void (r && !address.input.value && (address.input.value = r.url)), () => undefined);
+  const add = h('button', { type: 'submit' }, 'Add location');
+  const move = h('button', { type: 'button' }, 'Move here');
+  const act = (button: HTMLButtonElement, text: string, fn: (a: string) => Promise<LocationView[]>, done: string) =>
+    void busy(button, text, async () => {
+      try {
+        render(await fn(address.input.value.trim()));
+        out.replaceChildren(h('p', { class: 'alert info', role: 'status' }, done));
+      } catch (err) {
+        out.replaceChildren(errorBox(err));
+      }
+    });
+  const form = h('form', { 'aria-label': 'Add or move a location' }, address.wrap, h('div', { class: 'row' }, add, move));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(add, 'Adding…', (a) => model.addLocation(conv.id, a || undefined), `Added. ${conv.name} joins it on their next sync.`);
+  });
+  move.addEventListener('click', () =>
+    act(move, 'Moving…', (a) => model.move(conv.id, a), `Moved. ${conv.name} follows on their next sync; the history stays.`),
+  );
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'locations-title' },
+    h('h2', { id: 'locations-title' }, 'Locations'),
+    h('p', { class: 'muted' }, 'The relays this conversation lives on. Messages go to all of them, so it keeps working while one is down.'),
+    list,
+    out,
+    form,
+  );
+}
+
 /** Rename or forget a conversation. */
 export function editScreen(model: AppModel, conv: ConversationView, onDone: (forgotten: boolean) => void): HTMLElement {
   const name = field({ label: 'Name', name: 'name', value: conv.name, required: true, hint: 'Only you see this name.' });
@@ -152,6 +202,7 @@ export function editScreen(model: AppModel, conv: ConversationView, onDone: (for
     h('h1', null, conv.name),
     out,
     form,
+    conv.state === 'active' ? locationsCard(model, conv) : null,
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'forget-title' },

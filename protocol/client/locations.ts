@@ -13,7 +13,7 @@
 import * as crypto from '../crypto/index.ts';
 import { toBase64Url } from '../encoding.ts';
 import { TincanError } from '../errors.ts';
-import { type Engine, HEALTHY, assertNotMoved, channelBytes, errorText, isDue, locationKey, memberKeys, ownEnvelopeId, randomId } from './engine.ts';
+import { type Engine, HEALTHY, PROBE_TIMEOUT_MS, assertNotMoved, channelBytes, errorText, isDue, locationKey, memberKeys, ownEnvelopeId, randomId } from './engine.ts';
 import { myRelay } from './invites.ts';
 import { type LocationOffer, type LocationsBody, encodeJsonBody } from './payloads.ts';
 import { normalizeRelayUrl } from './relay-client.ts';
@@ -268,8 +268,8 @@ export async function removeLocation(engine: Engine, conv: ConversationRecord, r
 
 /**
  * Moves a conversation to the relay `to` (which I own): adds a location there unless it has one,
- * tells the peer, and retires `from` — by default the locations on my relay, else the failing
- * ones, else the only one. Run again to finish a move whose retiring was postponed.
+ * tells the peer, and retires `from` — by default the locations on relays I own (my relay, or any
+ * whose /v1/info names me), else the failing ones, else the only one. Run again to finish a move whose retiring was postponed.
  */
 export async function moveConversation(engine: Engine, conv: ConversationRecord, o: { to: string; from?: string[] }): Promise<LocationsChange> {
   const to = normalizeRelayUrl(o.to);
@@ -279,7 +279,12 @@ export async function moveConversation(engine: Engine, conv: ConversationRecord,
   } else {
     const others = conv.locations.filter((l) => l.relayUrl !== to);
     const mine = await myRelay(engine);
-    const onMine = others.filter((l) => l.relayUrl === mine);
+    const me = toBase64Url((await engine.identity()).device.sign.publicKey);
+    // Mine = on my relay, or on any relay that says I own it (my relay may already be the target).
+    const owned = await Promise.all(
+      others.map(async (l) => l.relayUrl === mine || (l.health.ok && (await engine.relay(l.relayUrl).info(PROBE_TIMEOUT_MS).then((i) => i.owner === me, () => false)))),
+    );
+    const onMine = others.filter((_, i) => owned[i]);
     const failing = others.filter((l) => !l.health.ok);
     from = onMine.length ? onMine : failing.length ? failing : others.length === 1 ? others : [];
     if (from.length === 0 && others.length > 0) {

@@ -15,6 +15,7 @@ export function printReports(ctx: CliContext, reports: ConversationReport[], o: 
     if (!o.quiet && r.newMessages.length) say(`${r.newMessages.length} new message${r.newMessages.length > 1 ? 's' : ''}`);
     if (r.flushed && !o.quiet) say(`sent ${r.flushed} queued cop${r.flushed > 1 ? 'ies' : 'y'}`);
     if (r.missing) say(paint(ctx, 'yellow', `${r.missing} message${r.missing > 1 ? 's' : ''} from ${r.name} ${r.missing > 1 ? 'are' : 'is'} missing (dropped by a relay?)`));
+    if (r.chainBroken) say(paint(ctx, 'yellow', `${r.chainBroken} message${r.chainBroken > 1 ? 's' : ''} from ${r.name} do${r.chainBroken > 1 ? '' : 'es'} not follow the one before (was their device restored from an old copy?)`));
     if (r.forged) say(paint(ctx, 'red', `${r.forged} forged or corrupted envelope${r.forged > 1 ? 's were' : ' was'} rejected`));
     for (const e of dedupe(r.errors)) say(paint(ctx, 'yellow', `warning: ${e}`));
   }
@@ -46,6 +47,7 @@ export function registerSync(program: Command, ctx: CliContext): void {
             new: r.newMessages.map((m) => ({ id: m.id, text: m.text, sentAt: m.sentAt })),
             missing: r.missing,
             forged: r.forged,
+            chainBroken: r.chainBroken,
             joined: r.joined,
             sent: r.flushed,
             errors: dedupe(r.errors),

@@ -25,6 +25,8 @@ export interface ConversationReport {
   missing: number;
   /** Envelopes rejected as forged or corrupt. */
   forged: number;
+  /** Peer messages whose prevHash does not chain to the previous one (the peer's history forked). */
+  chainBroken: number;
   /** True when my invite was used in this sync (the conversation became active). */
   joined: boolean;
   /** Copies of my earlier messages posted now from the outbox. */
@@ -46,6 +48,7 @@ export async function syncConversation(engine: Engine, conversationId: string, f
     newMessages: [],
     missing: 0,
     forged: 0,
+    chainBroken: 0,
     joined: false,
     flushed: flush.posted,
     errors: [...flush.errors],
@@ -193,7 +196,17 @@ async function handlePayload(engine: Engine, st: ProcessState, p: crypto.Payload
     contiguous++;
     ahead.shift();
   }
-  st.conv = { ...c, recvContiguous: contiguous, recvAhead: ahead, lastActivity: Math.max(c.lastActivity, engine.clock.now()) };
+  // prevHash chains each payload to the sender's previous one. Checked when this one follows the
+  // last in-order one directly; a mismatch means the sender's history forked (e.g. an old copy of
+  // its home went on sending), which seq numbers alone would not show.
+  const hash = await crypto.payloadHash(p.msgId);
+  let recvLastHash: Uint8Array | null = null;
+  if (p.seq === c.recvContiguous + 1 && c.recvAhead.length === 0) {
+    const expected = p.seq === 1 ? new Uint8Array(32) : (c.recvLastHash ?? null);
+    if (expected && !bytesEq(expected, p.prevHash)) st.report.chainBroken++;
+    recvLastHash = hash;
+  }
+  st.conv = { ...c, recvContiguous: contiguous, recvAhead: ahead, recvLastHash, lastActivity: Math.max(c.lastActivity, engine.clock.now()) };
   const now = engine.clock.now();
   if (p.kind === 'text') {
     const text = fromUtf8(p.body) ?? '\uFFFD';

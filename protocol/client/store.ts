@@ -84,6 +84,8 @@ export interface ConversationRecord {
   /** Peer seqs: every seq <= recvContiguous was received; recvAhead holds received seqs above it. */
   recvContiguous: number;
   recvAhead: number[];
+  /** payloadHash of the peer's message at recvContiguous when it arrived in order, else null/absent. */
+  recvLastHash?: Uint8Array | null;
   /** Peer seqs already reported as missing (so each gap is reported once). */
   reportedMissing: number[];
   verified: boolean;

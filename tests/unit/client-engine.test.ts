@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeHttp } from '../../client-cli/node-http.ts';
 import { createClient, type Client } from '../../protocol/client/client.ts';
 import { createMemoryStore } from '../../protocol/client/memory-store.ts';
+import * as crypto from '../../protocol/crypto/index.ts';
+import { ownEnvelopeId } from '../../protocol/client/engine.ts';
+import { fromBase64Url } from '../../protocol/encoding.ts';
 import { TincanError } from '../../protocol/errors.ts';
 import { startStandaloneRelay } from '../../server/main-standalone.ts';
 
@@ -144,6 +147,22 @@ describe('client engine on real relays', () => {
     const r = await alice.sync();
     expect(r.conversations[0]!.forged).toBe(1);
     expect(r.conversations[0]!.newMessages.map((m) => m.text)).toEqual(['after forgery']);
+  });
+
+  it('reports a message whose prevHash does not chain to the one before', async () => {
+    // alice's client misbehaves: its next payload claims a wrong predecessor.
+    await bob.sync();
+    const conv = await alice.conversation('bob');
+    const payload = { msgId: crypto.randomBytes(16), seq: conv.sendSeq + 1, prevHash: new Uint8Array(32).fill(9), sentAt: Date.now(), kind: 'text', body: new TextEncoder().encode('odd one') };
+    const enc = await crypto.encrypt(crypto.decodeSession(conv.session!), crypto.encodePayload(payload));
+    const loc = conv.locations[0]!;
+    await alice.engine.relay(loc.relayUrl).post({ publicKey: loc.memberPublic, secretKey: loc.memberSecret }, loc.channelId, await ownEnvelopeId(alice.engine), crypto.wrapForLocation(enc.session, fromBase64Url(loc.channelId)!, enc.message));
+    await alice.engine.store.apply([{ type: 'put-conversation', conversation: { ...conv, session: crypto.encodeSession(enc.session), sendSeq: payload.seq, sendPrevHash: await crypto.payloadHash(payload.msgId) } }]);
+    await alice.send('bob', 'back to normal');
+    const r = await bob.sync();
+    expect(r.conversations[0]!.chainBroken).toBe(1);
+    expect(r.conversations[0]!.forged).toBe(0);
+    expect(r.conversations[0]!.newMessages.map((m) => m.text)).toEqual(['odd one', 'back to normal']);
   });
 
   it('gives both sides the same safety number and SAS', async () => {

@@ -16,6 +16,10 @@ Options +ExecCGI -Indexes +SymLinksIfOwnerMatch
 AddHandler cgi-script .cgi
 DirectoryIndex index.html
 
+# Authentication needs no rule here: clients sign requests in the X-Tincan-Auth header, which Apache
+# hands to CGI scripts as is (it drops only Authorization, and CGIPassAuth would turn this folder
+# into a 500 on hosts without the AuthConfig override).
+
 # Never serve the configuration. (data/ and relay/ carry their own .htaccess that denies them.)
 <IfModule mod_alias.c>
   RedirectMatch 404 "/((config|package)\\.json|UPLOAD\\.md)$"

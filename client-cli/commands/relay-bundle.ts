@@ -25,7 +25,7 @@ export function registerRelayBundle(relay: Command, ctx: RelayCommandContext): v
     .description('write a folder to upload to shared hosting (Apache/lighttpd with CGI): the relay, its SQLite module, the web client, .htaccess and UPLOAD.md')
     .requiredOption('--out <dir>', 'folder to write (must be empty, or use --force)')
     .option('--node <path>', "absolute path of Node on the host, for index.cgi's shebang (default: this machine's node)")
-    .option('--base-path <path>', 'URL path the folder will be served at, e.g. /chat (only needed when rewriting misbehaves, e.g. under Alias or ~user)')
+    .option('--base-path <path>', 'URL path the folder will be served at, e.g. /chat: adds a RewriteBase (rarely needed: Apache 2.4 works out the folder itself; some ~user or proxied setups need it)')
     .option('--force', 'replace the bundle files in a non-empty --out (its data/ folder is kept)')
     .addHelpText(
       'after',

@@ -18,12 +18,13 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-async function siteWith(o: { rewrite?: boolean; dataWritable?: boolean; extraConfig?: string; extraModules?: string[]; unowned?: boolean }) {
+async function siteWith(o: { rewrite?: boolean; dataWritable?: boolean; extraConfig?: string | ((docroot: string) => string); extraModules?: string[]; unowned?: boolean; basePath?: string }) {
   const owner = newKeys();
-  const bundle = makeBundle({ owner: o.unowned ? null : owner.publicKey });
+  const bundle = makeBundle({ owner: o.unowned ? null : owner.publicKey, basePath: o.basePath });
   const docroot = makeDocroot();
   installAsUpload(bundle.out, path.join(docroot, 'chat'), { writableByWebUser: o.dataWritable === false ? [] : ['data'] });
-  const web = await startApache({ docroot, rewrite: o.rewrite, extraConfig: o.extraConfig, extraModules: o.extraModules });
+  const extraConfig = typeof o.extraConfig === 'function' ? o.extraConfig(docroot) : o.extraConfig;
+  const web = await startApache({ docroot, rewrite: o.rewrite, extraConfig, extraModules: o.extraModules });
   cleanup.push(async () => {
     await web.stop();
     rmSync(docroot, { recursive: true, force: true });
@@ -222,6 +223,19 @@ describe.runIf(run)('`tincan relay check` on a host whose Node cannot load the S
     const fail = report.items.filter((i) => i.status === 'fail');
     expect(fail.some((i) => /SQLite module does not load on this host's Node/.test(i.what) && /tincan relay bundle --node/.test(i.fix ?? ''))).toBe(true);
     expect(fail.some((i) => /data\/ is not writable/.test(i.what))).toBe(false);
+  });
+});
+
+describe.runIf(run)('a bundle served under an Alias, made with --base-path', () => {
+  it('routes /v1/ through the RewriteBase and keeps private files private', async () => {
+    // A host mapping https://host/relay-alias/ to the folder. (Apache 2.4 finds the base under an
+    // Alias even without RewriteBase; this shows --base-path does not break it.)
+    const s = await siteWith({ basePath: '/relay-alias', extraConfig: (docroot) => `Alias /relay-alias "${docroot}/chat"` });
+    const base = `${s.web.origin}/relay-alias`;
+    const j = await relayJourney(base, s.owner);
+    expect(j.bobSaw).toEqual(['hi bob (opaque bytes to the relay)', 'hi alice']);
+    for (const p of ['data/relay.db', 'config.json', 'relay/relay.js', 'UPLOAD.md']) expect([403, 404], p).toContain((await fetch(`${base}/${p}`)).status);
+    expect((await fetch(`${base}/`)).status).toBe(200);
   });
 });
 

@@ -41,6 +41,7 @@ export function registerRelayServe(relay: Command, ctx: CliContext): void {
       const web = o.web ? path.resolve(ctx.cwd, o.web) : path.join(ctx.packageRoot, 'dist', 'web');
       const dataDir = path.resolve(ctx.cwd, o.data ?? path.join(ctx.home, 'relay'));
       const line = (level: string) => (msg: string, fields?: object) => ctx.err(`relay ${level}: ${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+      const hasWeb = existsSync(path.join(web, 'index.html'));
       let server;
       try {
         server = await mod.startStandaloneRelay({
@@ -48,7 +49,7 @@ export function registerRelayServe(relay: Command, ctx: CliContext): void {
           port,
           dataDir,
           owner,
-          ...(existsSync(path.join(web, 'index.html')) ? { webRoot: web } : {}),
+          ...(hasWeb ? { webRoot: web } : {}),
           log: { info: o.verbose ? line('info') : () => {}, warn: line('warning'), error: line('error') },
         });
       } catch (err) {
@@ -57,7 +58,11 @@ export function registerRelayServe(relay: Command, ctx: CliContext): void {
         if (e.code === 'EACCES') throw new TincanError('bad-request', `not allowed to listen on port ${port}; use a port above 1023 (e.g. --port 8080)`);
         throw err;
       }
-      const lines = [`Relay running at ${paint(ctx, 'bold', server.url)}`, `Web client: ${server.url}/`, `Data: ${dataDir}`];
+      const lines = [
+        `Relay running at ${paint(ctx, 'bold', server.url)}`,
+        hasWeb ? `Web client: ${server.url}/` : `Web client: not served (no ${path.join(web, 'index.html')}; run \`npm run build\` or pass --web DIR)`,
+        `Data: ${dataDir}`,
+      ];
       if (owner) {
         lines.push('Owner: this identity. Make it your relay with:', `  tincan relay use ${server.url}`);
       } else {

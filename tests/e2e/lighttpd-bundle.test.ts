@@ -58,7 +58,7 @@ describe.runIf(run)('relay bundle under lighttpd mod_cgi', () => {
     const db = path.join(docroot, 'chat', 'data', 'relay.db');
     expect(existsSync(db)).toBe(true);
     const head = readFileSync(db).subarray(0, 16);
-    for (const p of ['data/relay.db', 'data/relay.db-wal', 'data/', 'config.json', 'relay/relay.js', 'UPLOAD.md', '.htaccess']) {
+    for (const p of ['data/relay.db', 'data/relay.db-wal', 'data/', 'config.json', 'relay/relay.js', 'relay/better_sqlite3.node', 'UPLOAD.md', '.htaccess', 'data/.htaccess']) {
       const res = await fetch(`${folder}/${p}`);
       const bytes = Buffer.from(await res.arrayBuffer());
       expect([403, 404], `${p} answered ${res.status}`).toContain(res.status);

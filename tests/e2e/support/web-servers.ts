@@ -247,7 +247,7 @@ export async function startLighttpd(opts: LighttpdOptions): Promise<WebServer> {
       `accesslog.format = "%D %>s %m %U%q"`,
       `index-file.names = ("index.html")`,
       `mimetype.assign = (".html" => "text/html; charset=utf-8", ".js" => "text/javascript", ".css" => "text/css", ".json" => "application/json", ".svg" => "image/svg+xml", ".png" => "image/png", ".md" => "text/plain; charset=utf-8", ".webmanifest" => "application/manifest+json")`,
-      `url.access-deny = ("~", ".inc", ".htaccess")`,
+      `url.access-deny = ("~", ".inc")`, // Debian's default; the included config adds its own rules
       ...(opts.include ? [`include "${opts.include}"`] : []),
       opts.extraConfig ?? '',
     ].join('\n');

@@ -21,7 +21,9 @@ export function registerInvite(program: Command, ctx: CliContext): void {
       );
       if (o.json) return json(ctx, { invite: r.invite, link: r.link, conversation: r.conversation.name, id: r.conversation.id, expiresAt: r.expiresAt });
       const { default: QRCode } = await import('qrcode');
-      const qr = await QRCode.toString(r.link, { type: 'terminal', small: true });
+      // The terminal renderer uses ANSI colours (a light quiet zone on dark terminals); without
+      // colour, plain block characters.
+      const qr = ctx.color ? await QRCode.toString(r.link, { type: 'terminal', small: true }) : await QRCode.toString(r.link, { type: 'utf8' });
       ctx.out(
         `One-time invite for ${paint(ctx, 'bold', r.conversation.name)} (expires ${new Date(r.expiresAt).toLocaleString()}):\n\n` +
           `  ${r.invite}\n\n` +

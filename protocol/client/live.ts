@@ -9,6 +9,7 @@ import { WsServerFrameSchema } from '../wire.ts';
 import { type Engine, locationKey, memberKeys } from './engine.ts';
 import { markReachable } from './locations.ts';
 import type { WebSocketLike } from './ports.ts';
+import type { ConversationRecord } from './store.ts';
 import { type ConversationReport, syncConversation } from './receive.ts';
 
 export interface LiveOptions {
@@ -58,6 +59,9 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
         try {
           const report = await engine.run(() => syncConversation(engine, id, false));
           o.onReport(report);
+          // A sync may add locations (a peer's offer, a move): follow them now, not at the next round.
+          const c = await engine.store.getConversation(id);
+          if (c && !signal.aborted) watch(c);
         } catch (err) {
           o.onError?.(err);
         }
@@ -156,16 +160,21 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
       ws.onclose = () => finish();
     });
 
+  /** Starts a watcher for every location of `c` that has none yet. */
+  const watch = (c: ConversationRecord) => {
+    for (const loc of c.locations) {
+      const key = `${c.id} ${locationKey(loc)}`;
+      if (watchers.has(key)) continue;
+      watchers.set(key, pollLoop(c.id, locationKey(loc)).finally(() => watchers.delete(key)));
+    }
+  };
+
   const supervise = async () => {
     // First catch up everything, then follow.
     for (const c of await targets()) await sync(c.id);
     while (!signal.aborted) {
       for (const c of await targets()) {
-        for (const loc of c.locations) {
-          const key = `${c.id} ${locationKey(loc)}`;
-          if (watchers.has(key)) continue;
-          watchers.set(key, pollLoop(c.id, locationKey(loc)).finally(() => watchers.delete(key)));
-        }
+        watch(c);
         // Queued copies are retried here (the sync flushes the outbox, honouring backoff).
         if ((await engine.store.listOutbox(c.id)).length > 0) void sync(c.id);
       }

@@ -33,6 +33,7 @@ export function registerList(program: Command, ctx: CliContext): void {
             lastActivity: c.lastActivity,
             verified: c.verified,
             queued: c.queued,
+            inviteExpiresAt: c.inviteExpiresAt,
           })),
         );
       }
@@ -42,7 +43,11 @@ export function registerList(program: Command, ctx: CliContext): void {
       const lines = all.map((c) => {
         const name = paint(ctx, 'bold', c.name.padEnd(width));
         const unread = c.unread > 0 ? paint(ctx, 'green', `${c.unread} unread`.padEnd(10)) : ''.padEnd(10);
-        const state = c.state === 'invited' ? paint(ctx, 'yellow', 'invite pending') : c.verified ? 'verified' : '';
+        const invite =
+          c.inviteExpiresAt !== null && c.inviteExpiresAt < now
+            ? paint(ctx, 'red', `invite expired (\`tincan forget ${c.name}\`)`)
+            : paint(ctx, 'yellow', 'invite pending');
+        const state = c.state === 'invited' ? invite : c.verified ? 'verified' : '';
         const locs = c.locations.map((l) => (l.ok ? host(l.relayUrl) : paint(ctx, 'red', `${host(l.relayUrl)} (failing)`))).join(', ');
         const queued = c.queued > 0 ? paint(ctx, 'yellow', ` ${c.queued} queued`) : '';
         return `${name}  ${unread}  ${ago(c.lastActivity, now).padEnd(11)}  ${locs}${queued}${state ? `  ${state}` : ''}`;

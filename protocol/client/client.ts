@@ -32,6 +32,8 @@ export interface ConversationSummary {
   verified: boolean;
   /** Copies waiting to be posted. */
   queued: number;
+  /** For 'invited': when the invite expires (Unix ms); null otherwise. */
+  inviteExpiresAt: number | null;
 }
 
 export interface SyncReport {
@@ -115,10 +117,11 @@ export function createClient(deps: ClientDeps) {
     /** The phonebook. */
     list: () =>
       run(async (): Promise<ConversationSummary[]> => {
-        const [all, outbox] = await Promise.all([store.listConversations(), store.listOutbox()]);
+        const [all, outbox, invites] = await Promise.all([store.listConversations(), store.listOutbox(), store.listPendingInvites()]);
+        const expiries = new Map(invites.map((i) => [i.conversationId, i.expiresAt]));
         const queued = new Map<string, number>();
         for (const e of outbox) queued.set(e.conversationId, (queued.get(e.conversationId) ?? 0) + 1);
-        return all.map((c) => summarize(c, queued.get(c.id) ?? 0));
+        return all.map((c) => summarize(c, queued.get(c.id) ?? 0, expiries.get(c.id) ?? null));
       }),
 
     conversation: (ref: string) => run(() => resolveConversation(engine, ref)),
@@ -284,7 +287,7 @@ export function createClient(deps: ClientDeps) {
   };
 }
 
-function summarize(c: ConversationRecord, queued: number): ConversationSummary {
+function summarize(c: ConversationRecord, queued: number, inviteExpiresAt: number | null): ConversationSummary {
   return {
     id: c.id,
     name: c.name,
@@ -295,5 +298,6 @@ function summarize(c: ConversationRecord, queued: number): ConversationSummary {
     lastActivity: c.lastActivity,
     verified: c.verified,
     queued,
+    inviteExpiresAt: c.state === 'invited' ? inviteExpiresAt : null,
   };
 }

@@ -62,15 +62,18 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     store.setSetupCodeHash(crypto.sha256(utf8(setupCode)));
   }
   seedOwnership(store, opts.owner ?? null, null, log);
+  let closing = false;
+  const notifier = createMemoryNotifier();
   const relay = createRelay({
     store,
     clock: systemClock,
     log,
     crypto,
-    notifier: createMemoryNotifier(),
+    notifier,
     config: { limits, software: SOFTWARE, transports: ['http', 'ws'], host: { node: process.version, adapter: 'standalone' } },
   });
-  const server: Server = createServer(createHttpHandler({ relay, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot }));
+  const handler = createHttpHandler({ relay, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot, closing: () => closing });
+  const server: Server = createServer(handler);
   server.requestTimeout = 0; // long polls may take maxWaitSeconds
   const ws = attachWs(server, relay);
   await new Promise<void>((resolve, reject) => {
@@ -88,11 +91,15 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     setupCode,
     close: () =>
       (closed ??= (async () => {
+        closing = true;
         await ws.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        notifier.wakeAll();
+        await stopped;
+        // Requests already in the core finish (their answers are lost with the connection, but
+        // what they committed is committed) before the database closes.
+        await handler.drain();
         store.close();
       })()),
   };

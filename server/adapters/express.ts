@@ -14,6 +14,8 @@ import type { Relay } from '../core/relay.ts';
 
 export interface HttpAdapterOptions {
   relay: Relay;
+  /** True once the relay is closing: waiting long polls end at once. */
+  closing?: () => boolean;
   maxBodyBytes: number;
   /** Folder of the web client's static files, served at `/` when given. */
   webRoot?: string | undefined;
@@ -48,7 +50,7 @@ function send(res: ServerResponse, r: RelayResponse): void {
 }
 
 /** Builds the request handler of the standalone HTTP server. */
-export function createHttpHandler(opts: HttpAdapterOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHttpHandler(opts: HttpAdapterOptions): ((req: IncomingMessage, res: ServerResponse) => void) & { drain(): Promise<void> } {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -71,12 +73,18 @@ export function createHttpHandler(opts: HttpAdapterOptions): (req: IncomingMessa
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const rr: RelayRequest = { method: (req.method ?? 'GET').toUpperCase(), path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1), headers, body };
     if (req.socket.remoteAddress) rr.remoteAddr = req.socket.remoteAddress;
-    const r = await opts.relay.handle(rr, { heartbeat: () => !req.socket.destroyed });
+    const r = await opts.relay.handle(rr, { heartbeat: () => !req.socket.destroyed, aborted: () => req.socket.destroyed || (opts.closing?.() ?? false) });
     if (!res.headersSent && !req.socket.destroyed) send(res, r);
   }
 
-  return (req, res) => {
-    if (API_PATH.test(req.url ?? '')) api(req, res).catch((e: unknown) => internal(res, e));
-    else app(req, res);
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (!API_PATH.test(req.url ?? '')) return app(req, res);
+    const done = api(req, res).catch((e: unknown) => internal(res, e));
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
   };
+  const inFlight = new Set<Promise<void>>();
+  /** Resolves when every API request under way has finished (for a graceful close). */
+  handler.drain = () => Promise.all([...inFlight]).then(() => undefined);
+  return handler;
 }

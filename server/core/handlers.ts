@@ -42,9 +42,11 @@ export interface Deps {
   config: RelayConfig;
 }
 
-/** Called every heartbeat interval while a long poll waits; returns false when the client left. */
 export interface HandleHooks {
+  /** Called every heartbeat interval while a long poll waits; returns false when the client left. */
   heartbeat?: () => boolean;
+  /** Checked between waits of a long poll; true ends it at once (client gone, relay closing). */
+  aborted?: () => boolean;
 }
 
 export interface Ctx {
@@ -224,6 +226,7 @@ export async function fetchEnvelopes(ctx: Ctx): Promise<RelayResponse> {
       const cursor = r.envelopes.length ? r.envelopes[r.envelopes.length - 1]!.seq : q.after;
       return jsonResponse(200, { envelopes: r.envelopes.map(toWireEnvelope), cursor, more: r.more });
     }
+    if (ctx.hooks.aborted?.()) return jsonResponse(200, { envelopes: [], cursor: q.after, more: false });
     if (ctx.hooks.heartbeat && now - lastBeat >= beatMs) {
       lastBeat = now;
       if (!ctx.hooks.heartbeat()) return jsonResponse(200, { envelopes: [], cursor: q.after, more: false });

@@ -33,6 +33,11 @@ export function createMemoryNotifier(): Notifier {
         set.add(done);
       });
     },
+    wakeAll() {
+      const all = [...waiters.values()];
+      waiters.clear();
+      for (const set of all) for (const wake of set) wake();
+    },
     subscribe(channel, listener) {
       const k = toBase64Url(channel);
       let set = listeners.get(k);
@@ -56,5 +61,6 @@ export function createPollingNotifier(clock: Clock, intervalMs = 250): Notifier 
     subscribe() {
       return () => {};
     },
+    wakeAll() {},
   };
 }

@@ -126,4 +126,6 @@ export interface Notifier {
   wait(channel: ChannelId, untilMs: number): Promise<void>;
   /** Calls `listener` for every envelope published on `channel`; returns the unsubscribe function. */
   subscribe(channel: ChannelId, listener: (e: StoredEnvelope) => void): () => void;
+  /** Resolves every pending `wait` now (the relay is closing). */
+  wakeAll(): void;
 }

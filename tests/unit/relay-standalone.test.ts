@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStandaloneRelay } from '../../server/main-standalone.ts';
+import { client } from '../../server/test-support/http-suite.ts';
 import { newKey } from '../../server/test-support/signer.ts';
+import type { Reply, Target } from '../../server/test-support/targets.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const dirs: string[] = [];
@@ -60,5 +62,30 @@ describe('startStandaloneRelay', () => {
   it('refuses a data folder inside the served folder', async () => {
     const dir = temp();
     await expect(startStandaloneRelay({ dataDir: path.join(dir, 'data'), webRoot: dir, log: quiet })).rejects.toThrow(/inside webRoot/);
+  });
+
+  it('closes at once while a long poll waits, without logging an error', async () => {
+    const dir = temp();
+    const owner = newKey();
+    const errors: string[] = [];
+    const relay = await startStandaloneRelay({ dataDir: dir, owner: owner.publicKey, log: { ...quiet, error: (m) => errors.push(m) } });
+    const t: Target = {
+      kind: 'standalone', owner, setupCode: null, dir, dbFile: '',
+      async send(method, p, so = {}): Promise<Reply> {
+        const r = await fetch(`${relay.url}${p}${so.query ? `?${so.query}` : ''}`, { method, headers: so.headers ?? {}, ...(so.body && so.body.length ? { body: Buffer.from(so.body as Uint8Array) } : {}) });
+        const text = await r.text();
+        return { status: r.status, headers: {}, text, json: JSON.parse(text) };
+      },
+      async close() {},
+    };
+    const c = client(t);
+    const { channel, member } = await c.openChannel();
+    const poll = c.signed(member, 'GET', `/v1/channels/${channel}/envelopes`, undefined, { query: 'after=0&wait=20' }).catch(() => 'gone');
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await relay.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await poll).toBe('gone');
+    expect(errors).toEqual([]);
   });
 });

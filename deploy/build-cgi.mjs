@@ -29,6 +29,21 @@ const bindingsStandIn = {
 };
 
 /**
+ * The relay imports `better-sqlite3`; in the CGI bundle that is deploy/sqlite-driver.cjs, which is
+ * the real better-sqlite3 whenever its addon loads and falls back to Node's built-in node:sqlite
+ * when it does not (a host on another Node major version).
+ * @param {string} root
+ * @returns {import('esbuild').Plugin}
+ */
+const sqliteDriver = (root) => ({
+  name: 'tincan-sqlite-driver',
+  setup(b) {
+    const driver = path.join(root, 'deploy', 'sqlite-driver.cjs');
+    b.onResolve({ filter: /^better-sqlite3$/ }, (args) => (args.importer === driver ? undefined : { path: driver }));
+  },
+});
+
+/**
  * @param {{ root: string, outdir: string }} opts root = the Tincan package folder.
  * @returns {Promise<{ relayBytes: number, inputs: string[] }>}
  */
@@ -47,7 +62,7 @@ export async function buildCgi({ root, outdir }) {
     // better-sqlite3's JavaScript goes into the bundle (and so into the V8 code cache); only its
     // native addon stays a file, relay/better_sqlite3.node, loaded by the `bindings` stand-in below.
     external: ['node:sqlite'],
-    plugins: [bindingsStandIn],
+    plugins: [bindingsStandIn, sqliteDriver(root)],
     metafile: true,
     logLevel: 'warning',
     banner: { js: '/* Tincan relay, CGI bundle (built by deploy/build-cgi.mjs) */' },

@@ -148,9 +148,13 @@ identity can open channels here; everyone else joins through invites. Nothing to
 
 ## 4. Which hosts can run this bundle
 
-- **Node:** ${f.supportedNode}, on **${f.platform}** with glibc ${f.glibc ? `**${f.glibc} or newer**` : '(version not detected)'}.
-  The relay's SQLite module (better-sqlite3) is native code built for exactly one Node ABI; another
-  Node major version answers every request with a 500 that names the mismatch.
+- **Node:** ${f.supportedNode}.
+  - The bundled SQLite module (better-sqlite3, \`relay/better_sqlite3.node\`) is native code for
+    **${f.platform}**, glibc ${f.glibc ? `**${f.glibc} or newer**` : '(version not detected)'}, and exactly one Node ABI (${f.abi}).
+  - On **Node 22.13 or newer** the relay does not need it: when the module does not load, it uses
+    Node's built-in \`node:sqlite\` instead (any platform).
+  - Any other Node (older majors, 22.0–22.12) answers every request with a 500; \`tincan relay check\`
+    and \`check.html\` name the mismatch.
 - **To make a bundle for another Node or platform:** on a machine with that Node (same major
   version and platform as the host, and a glibc no newer than the host's), install Tincan
   (\`npm install\` builds better-sqlite3 for that Node) and run \`tincan relay bundle --node <path on the host>\` there.

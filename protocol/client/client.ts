@@ -122,7 +122,7 @@ export function createClient(deps: ClientDeps) {
         const queued = new Map<string, number>();
         for (const e of outbox) queued.set(e.conversationId, (queued.get(e.conversationId) ?? 0) + 1);
         return all.map((c) => summarize(c, queued.get(c.id) ?? 0, expiries.get(c.id) ?? null));
-      }),
+      }, { crypto: false }),
 
     conversation: (ref: string) => run(() => resolveConversation(engine, ref)),
 

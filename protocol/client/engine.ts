@@ -35,7 +35,7 @@ export interface Engine {
   /** The identity, decoded once (throws not-initialized). */
   identity(): Promise<{ record: IdentityRecord; device: crypto.DeviceIdentity }>;
   /** Runs one operation at a time (in-process mutex, then the host's exclusive lock). */
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  run<T>(fn: () => Promise<T>, o?: { crypto?: boolean }): Promise<T>;
 }
 
 export function createEngine(deps: ClientDeps): Engine {
@@ -71,7 +71,7 @@ export function createEngine(deps: ClientDeps): Engine {
       cached = { record, device: crypto.decodeIdentity(record.device) };
       return cached;
     },
-    run<T>(fn: () => Promise<T>): Promise<T> {
+    run<T>(fn: () => Promise<T>, o?: { crypto?: boolean }): Promise<T> {
       // Re-entrant: an operation that calls another one runs it inline.
       if (depth > 0) return fn();
       const exclusive = deps.exclusive ?? (<U>(f: () => Promise<U>) => f());
@@ -79,7 +79,8 @@ export function createEngine(deps: ClientDeps): Engine {
         exclusive(async () => {
           depth++;
           try {
-            await crypto.ready();
+            // Pure store reads (the phonebook) skip loading libsodium.
+            if (o?.crypto !== false) await crypto.ready();
             return await fn();
           } finally {
             depth--;

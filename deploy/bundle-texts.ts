@@ -138,8 +138,11 @@ presents this one-time setup code becomes its owner:
 
     ${f.setupCode}
 
-Claim it from the web client (open \`${ex}/\`, choose "claim this relay" and paste the code), or
-from the command line with \`tincan relay use ${ex}\` followed by the claim command it suggests.
+Claim it from the web client (open \`${ex}/\`, and in its settings enter this relay's address and
+the code), or from the command line:
+
+    tincan relay use ${ex} --setup-code ${f.setupCode}
+
 The code works once; after that the relay refuses every other claim. Keep it secret until then,
 and delete this file from the host once the relay is claimed (it is not needed to run the relay).`
     : `The relay's owner is the identity that made this bundle (public key \`${f.ownerKey}\`). Only that

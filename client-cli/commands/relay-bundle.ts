@@ -60,6 +60,9 @@ Example:
           '',
           `    ${r.setupCode}`,
           '',
+          'After the upload, claim it from the web client (settings), or with:',
+          `    tincan relay use https://your.host/path-of-the-folder --setup-code ${r.setupCode}`,
+          '',
         );
       } else {
         lines.push('Owner: this identity (only you can open channels on the relay).', '');

@@ -59,4 +59,24 @@ describe.runIf(run)('tincan CLI journey through the CGI bundle under Apache', ()
     expect(j).toMatchObject(expectedCliJourney);
     expect(j.secondJoin.code).toBe(4);
   });
+
+  it('a bundle made before `tincan init` is claimed with its setup code, then carries the journey', async () => {
+    const homes = { alice: path.join(tmp.make(), 'alice'), bob: path.join(tmp.make(), 'bob'), carol: path.join(tmp.make(), 'carol') };
+    const site = path.join(tmp.make(), 'site');
+    const made = await ok(homes.alice, ['relay', 'bundle', '--out', site, '--node', nodeForWebUser()]);
+    const code = /^ {4}([0-9A-Z]{5}(?:-[0-9A-Z]{5}){3})$/m.exec(made)?.[1];
+    expect(code, made).toBeDefined();
+    expect(readFileSync(path.join(site, 'UPLOAD.md'), 'utf8')).toContain(`--setup-code ${code}`);
+    const docroot = makeDocroot();
+    installAsUpload(site, path.join(docroot, 'chat'));
+    const web = await startApache({ docroot });
+    servers.push({ ...web, stop: async () => (await web.stop(), rmSync(docroot, { recursive: true, force: true })) });
+    const folder = `${web.origin}/chat`;
+    await ok(homes.alice, ['init', '--name', 'alice']);
+    const wrong = await tincan(homes.alice, ['relay', 'use', folder, '--setup-code', 'AAAAA-BBBBB-CCCCC-DDDDD']);
+    expect(wrong.code).not.toBe(0);
+    await ok(homes.alice, ['relay', 'use', folder, '--setup-code', code!]);
+    const j = await cliJourney(folder, homes);
+    expect(j).toMatchObject(expectedCliJourney);
+  });
 });

@@ -38,6 +38,12 @@ export interface StoreDiagnostics {
  * `TincanError` with a stable code; nothing is written when a method throws.
  */
 export interface Store {
+  /**
+   * Runs `fn` in one write transaction, so a request's several store calls cost one commit. Each
+   * store method called inside stays atomic on its own (a failing one undoes only itself), and what
+   * `fn` did is committed even when `fn` throws; the throw is passed on. Never wrap a wait.
+   */
+  atomically<T>(fn: () => T): T;
   /** The relay owner's public key, or null while unclaimed. */
   getOwner(): Uint8Array | null;
   /** Sets the owner unconditionally (operator configuration). */

@@ -23,6 +23,12 @@ interface Route {
   pattern: RegExp;
   methods: Record<string, Handler>;
 }
+/**
+ * Handlers that run without the request transaction: long polls (a wait must not hold the write
+ * lock), read-only info, and the diagnostics (which must answer even when the database cannot open).
+ * All others run in one transaction: one commit per request.
+ */
+const NO_TRANSACTION = new Set<Handler>([h.fetchEnvelopes, h.info, h.check]);
 
 const C = '([A-Za-z0-9_-]{1,64})';
 const ROUTES: Route[] = [
@@ -71,7 +77,8 @@ export function createRelay(deps: h.Deps): Relay {
         const allow = [...Object.keys(r.methods), 'OPTIONS'].join(', ');
         fail('method-not-allowed', `${req.method} is not allowed here; use ${allow}.`, { allow });
       }
-      return handler({ deps, req, params: m.slice(1), hooks });
+      const ctx = { deps, req, params: m.slice(1), hooks };
+      return NO_TRANSACTION.has(handler) ? handler(ctx) : deps.store.atomically(() => handler(ctx));
     }
     if (req.method === 'OPTIONS' && req.path.startsWith('/v1/')) return { status: 204, headers: { ...PREFLIGHT_HEADERS }, body: new Uint8Array(0) };
     if (/^\/v\d+\//.test(req.path) && !req.path.startsWith('/v1/')) fail('unsupported-version', 'This relay speaks protocol version 1 (paths under /v1/).');

@@ -151,6 +151,20 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
   const store: SqliteStore = {
     journalMode,
+    atomically: <T>(fn: () => T): T => {
+      // Inside, every tx() runs as a SAVEPOINT (better-sqlite3 nests transactions that way).
+      let failure: { e: unknown } | null = null;
+      const out = tx(() => {
+        try {
+          return fn();
+        } catch (e) {
+          failure = { e };
+          return undefined as T;
+        }
+      });
+      if (failure) throw (failure as { e: unknown }).e;
+      return out;
+    },
     getOwner: () => guard(() => getMeta('owner')),
     setOwner: (owner) => guard(() => void run("INSERT OR REPLACE INTO meta (key, value) VALUES ('owner', ?)", owner)),
     claimOwner: (owner) =>

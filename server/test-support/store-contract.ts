@@ -122,6 +122,23 @@ export function storeContract(name: string, make: () => { store: Store; cleanup(
       expect(s.channelState(c)).toBeNull();
     });
 
+    it('atomically: one transaction whose failing steps undo only themselves', () => {
+      const c = ch();
+      const a = mk();
+      s.openChannel({ channel: c, member: a, now, limits });
+      const id = rand(16);
+      expect(() =>
+        s.atomically(() => {
+          expect(s.admit({ key: a, nonce: rand(16), nonceExpiresAt: now + 1000, bucket: 'x', now, windowMs: 60_000, limit: 1 })).toBe(0);
+          s.postEnvelope({ channel: c, member: a, id, data: rand(5), now, limits });
+          s.postEnvelope({ channel: c, member: a, id, data: rand(6), now, limits }); // conflict: undone alone
+        }),
+      ).toThrow(/different content/);
+      expect(s.lastSeq(c)).toBe(1);
+      expect(s.rate('x', now, 60_000, 1)).toBeGreaterThan(0); // the admitted request was counted
+      expect(s.atomically(() => s.postEnvelope({ channel: c, member: a, id: rand(16), data: rand(5), now, limits }).seq)).toBe(2);
+    });
+
     it('remembers nonces and counts rates per window', () => {
       const k = rand(32);
       const n = rand(16);

@@ -35,6 +35,14 @@ const patched = loader.replace('cachedData = fs.readFileSync(cacheFile);', 'cach
 if (patched === loader) throw new Error('could not switch the code cache off in the loader (did cgi-loader.cjs change?)');
 writeFileSync(nocacheCgi, patched);
 
+// Optionally the same bundle on Node 22 (node:sqlite instead of the addon), and a hello-world on it.
+const node22 = process.env['TINCAN_TEST_NODE22'];
+if (node22) {
+  installAsUpload(bundle.out, path.join(docroot, 'n22'));
+  const cgi = path.join(docroot, 'n22', 'index.cgi');
+  writeFileSync(cgi, readFileSync(cgi, 'utf8').replace(/^#!\S+/, `#!${node22}`));
+}
+
 // Node hello-world CGI, same interpreter line as the relay's index.cgi.
 const shebang = readFileSync(path.join(bundle.out, 'index.cgi'), 'utf8').split('\n')[0]!;
 mkdirSync(path.join(docroot, 'hello'), { mode: 0o755 });
@@ -81,6 +89,9 @@ try {
   const channelNc = newChannelId();
   await relayNc.openChannel(owner, { channel: channelNc, member: alice.publicKey });
   const payload = new Uint8Array(600).fill(7); // a short text message, padded and encrypted
+  const relay22 = node22 ? relayClient(`${web.origin}/n22`) : null;
+  const channel22 = newChannelId();
+  if (relay22) await relay22.openChannel(owner, { channel: channel22, member: alice.publicKey });
   if (php) {
     const r = await fetch(`${web.origin}/php/insert.cgi`, { method: 'POST', body: 'x'.repeat(800) });
     const t = await r.text();
@@ -97,6 +108,7 @@ try {
     ['fetch', () => relay.fetch(alice, channel, { after: 0, limit: 20 })],
     ['info', async () => (await fetch(`${base}/v1/info`)).text()],
     ['post-nocache', () => relayNc.post(alice, channelNc, newEnvelopeId(), payload)],
+    ...(relay22 ? ([['post-node22', () => relay22.post(alice, channel22, newEnvelopeId(), payload)]] as Array<[string, () => Promise<unknown>]>) : []),
   ];
   for (let i = 0; i < WARMUP; i++) for (const [, f] of kinds) await f();
   const skip = web.accessLog().length;
@@ -106,17 +118,8 @@ try {
   for (const line of web.accessLog().slice(skip)) {
     const [us, status, method, url] = line.split(' ') as [string, string, string, string];
     if (Number(status) >= 500) throw new Error(`server error during the benchmark: ${line}`);
-    const kind = url.startsWith('/hello/')
-      ? 'hello'
-      : url.startsWith('/php/')
-        ? 'php'
-        : url.startsWith('/nocache/')
-          ? 'post-nocache'
-          : url.endsWith('/v1/info')
-            ? 'info'
-            : method === 'POST'
-              ? 'post'
-              : 'fetch';
+    const prefixes: Array<[string, string]> = [['/hello/', 'hello'], ['/php/', 'php'], ['/nocache/', 'post-nocache'], ['/n22/', 'post-node22']];
+    const kind = prefixes.find(([p]) => url.startsWith(p))?.[1] ?? (url.endsWith('/v1/info') ? 'info' : method === 'POST' ? 'post' : 'fetch');
     (times[kind] ??= []).push(Number(us) / 1000);
   }
   const med = (k: string) => (times[k]?.length ? median(times[k]!) : NaN);
@@ -130,6 +133,7 @@ try {
     { name: 'relay signed fetch, server time p50', value: med('fetch'), unit: 'ms' },
     { name: 'relay GET /v1/info, server time p50', value: med('info'), unit: 'ms' },
     { name: 'relay signed post without the V8 code cache, p50', value: med('post-nocache'), unit: 'ms' },
+    ...(node22 ? [{ name: 'relay signed post on Node 22 (node:sqlite), p50', value: med('post-node22'), unit: 'ms' }] : []),
     { name: 'relay post / node hello-world', value: post / hello, unit: 'x', target: '<= 1.3', met: post / hello <= 1.3 },
     ...(php ? [{ name: 'relay post / php-cgi insert', value: post / med('php'), unit: 'x', target: '<= 2', met: post / med('php') <= 2 }] : []),
     { name: 'relay fetch / node hello-world', value: med('fetch') / hello, unit: 'x' },

@@ -255,8 +255,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
           data: r['data'] as Buffer,
           postedAt: r['posted_at'] as number,
         }));
-        // Keeps a read-only channel from expiring as idle; at most one write per hour per channel.
-        run('UPDATE channels SET last_active = ? WHERE id = ? AND last_active < ?', now, channel, now - 3_600_000);
+        // Keeps a read-only channel from expiring as idle: at most one write per hour per channel,
+        // and none otherwise (a long poll re-reads every 250 ms and must not take the write lock).
+        const active = get('SELECT last_active FROM channels WHERE id = ?', channel)?.['last_active'];
+        if (typeof active === 'number' && active < now - 3_600_000) run('UPDATE channels SET last_active = ? WHERE id = ?', now, channel);
         return { envelopes, more };
       }),
 

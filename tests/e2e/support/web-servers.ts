@@ -13,6 +13,13 @@
  *   web.serverTimesUs();                              // Apache %D per request, from the access log
  *   await web.stop();                                 // also removes the temp server root
  *
+ *   // lighttpd ignores .htaccess: include the server rules users get (deploy/lighttpd.conf, /chat)
+ *   const lt = await startLighttpd({ docroot: site, include: path.join(repoRoot, 'deploy/lighttpd.conf') });
+ *
+ * A bundle's shebang needs a Node the web user can execute: nodeForWebUser(). Both servers run in
+ * their own process group (prefork Apache signals its whole group on shutdown). Each server's
+ * environment is only PATH=/usr/local/bin:/usr/bin:/bin, as a CGI host's would be.
+ *
  * Started as root (CI), both servers switch to `www-data` like a packaged install does, so CGI
  * scripts run as the web user (plain mod_cgi, no suEXEC): a bundle's data/ folder must be writable
  * by www-data, which installAsUpload() arranges (like `chmod`/`chown` done by a host's file manager).

@@ -135,7 +135,7 @@ async function standaloneBench(): Promise<void> {
   const entry = path.join(root, 'dist', 'bench', 'standalone-main.mjs');
   buildSync({ entryPoints: [path.join(root, 'server/test-support/standalone-main.ts')], outfile: entry, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
   const owner = newKey();
-  const child = spawn(process.execPath, [...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['BENCH_PROF']] : []), entry, path.join(dir, 'data'), '0', owner.b64, JSON.stringify({ ratePerMinute: 10_000_000 })], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['BENCH_PROF']] : []), ...(process.env['BENCH_RELAY_FLAGS'] ?? '').split(' ').filter(Boolean), entry, path.join(dir, 'data'), '0', owner.b64, JSON.stringify({ ratePerMinute: 10_000_000 })], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const url: string = await new Promise((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });

@@ -137,7 +137,7 @@ export async function createEngineModel(o: EngineModelOptions): Promise<AppModel
   };
 
   const locationViews = async (conversationId: string): Promise<LocationView[]> =>
-    (await client.locations(conversationId)).locations.map((l) => ({ relayUrl: l.relayUrl, ok: l.ok, lastError: l.lastError, onMyRelay: l.onMyRelay, queued: l.queued }));
+    (await client.locations(conversationId)).locations.map((l) => ({ relayUrl: l.relayUrl, ok: l.ok, lastError: l.lastError, onMyRelay: l.onMyRelay, queued: l.queued, retiring: l.retiring }));
 
   const model: AppModel = {
     me: { name: who.name, fingerprint: who.fingerprint },

@@ -61,6 +61,8 @@ export interface LocationView {
   onMyRelay: boolean;
   /** Copies of my messages still waiting for it. */
   queued: number;
+  /** Being retired: still read until the other person has followed, then left. */
+  retiring: boolean;
 }
 
 /** Something changed; screens re-read what they show. */

@@ -13,11 +13,13 @@ import { withClient } from '../with-client.ts';
 /** Prints what a change of locations did (shared with `tincan move`). */
 export function printChange(ctx: CliContext, name: string, r: LocationsChange): void {
   for (const u of r.added) ctx.out(`Added a location on ${u}.\n`);
-  for (const u of r.removed) ctx.out(`Retired the location on ${u}.\n`);
+  for (const u of r.removed) {
+    if (r.retiring.includes(u)) ctx.out(`Retiring the location on ${u}: no new messages go there; it is still read until ${name} has followed, then left.\n`);
+    else ctx.out(`Retired the location on ${u}.\n`);
+  }
   if (r.told > 0) ctx.out(`${name} was told through ${r.told} location${r.told > 1 ? 's' : ''}; their client follows on its next sync.\n`);
-  else if (r.added.length || r.removed.length || r.retirePending)
+  else if (r.added.length || r.removed.length)
     ctx.out(`${paint(ctx, 'yellow', 'Queued')}: no location of "${name}" answers right now; ${name} is told as soon as one does (\`tincan sync\`).\n`);
-  if (r.retirePending) ctx.out(`The old location is kept until ${name} could be told; run the same command again later to retire it.\n`);
   for (const e of dedupe(r.errors)) ctx.err(`${paint(ctx, 'yellow', 'warning')}: ${e}\n`);
 }
 
@@ -29,8 +31,8 @@ export function changeJson(r: LocationsChange) {
     added: r.added,
     removed: r.removed,
     told: r.told,
-    retirePending: r.retirePending,
-    locations: r.conversation.locations.map((l) => ({ relay: l.relayUrl, channel: l.channelId, ok: l.health.ok })),
+    retiring: r.retiring,
+    locations: r.conversation.locations.map((l) => ({ relay: l.relayUrl, channel: l.channelId, ok: l.health.ok, retiring: l.retiring !== undefined })),
     errors: dedupe(r.errors),
   };
 }
@@ -40,7 +42,7 @@ function printView(ctx: CliContext, v: LocationsView): void {
   ctx.out(`${paint(ctx, 'bold', v.conversation.name)} lives on ${v.locations.length} location${v.locations.length === 1 ? '' : 's'}:\n`);
   for (const l of v.locations) {
     const health = l.ok ? paint(ctx, 'green', 'ok') : paint(ctx, 'red', `failing (${l.failures}×${l.nextRetryAt > now ? `, next try in ${Math.ceil((l.nextRetryAt - now) / 1000)} s` : ''})`);
-    const extra = [l.onMyRelay ? 'my relay' : '', l.queued ? `${l.queued} queued` : ''].filter(Boolean).join(', ');
+    const extra = [l.retiring ? 'retiring: read until the peer has followed' : '', l.onMyRelay ? 'my relay' : '', l.queued ? `${l.queued} queued` : ''].filter(Boolean).join(', ');
     ctx.out(`  ${l.relayUrl}  ${health}${extra ? `  ${paint(ctx, 'dim', extra)}` : ''}\n`);
     if (!l.ok && l.lastError) ctx.out(`    ${paint(ctx, 'dim', l.lastError)}\n`);
   }
@@ -77,7 +79,7 @@ Examples:
         if (o.json) {
           return json(ctx, {
             conversation: v.conversation.name,
-            locations: v.locations.map((l) => ({ relay: l.relayUrl, channel: l.channelId, ok: l.ok, failures: l.failures, lastError: l.lastError, onMyRelay: l.onMyRelay, queued: l.queued })),
+            locations: v.locations.map((l) => ({ relay: l.relayUrl, channel: l.channelId, ok: l.ok, failures: l.failures, lastError: l.lastError, onMyRelay: l.onMyRelay, queued: l.queued, retiring: l.retiring })),
             pendingOffers: v.pendingOffers.map((p) => ({ relay: p.relayUrl, channel: p.channelId })),
           });
         }

@@ -16,7 +16,7 @@ export function registerMove(program: Command, ctx: CliContext): void {
     .argument('<conversation>', "the conversation's name or id")
     .requiredOption('--to <url>', 'the relay to move to (one you run: `tincan relay serve`, or set up with `tincan relay use`)')
     .option('--from <url...>', 'the location(s) to retire (default: the ones on relays you own, else the failing ones, else the only one)')
-    .option('--json', 'print {conversation, added, removed, told, retirePending, locations, errors}')
+    .option('--json', 'print {conversation, added, removed, told, retiring, locations, errors}')
     .addHelpText(
       'after',
       `

@@ -129,6 +129,7 @@ function locationsCard(model: AppModel, conv: ConversationView): HTMLElement {
           { 'data-ok': String(l.ok) },
           h('span', { class: 'relay' }, l.relayUrl),
           ` — ${l.ok ? 'working' : `not answering${l.lastError ? ` (${l.lastError})` : ''}`}`,
+          l.retiring ? ' · retiring (read until they have followed)' : '',
           l.onMyRelay ? ' · your relay' : '',
           l.queued ? ` · ${l.queued} waiting` : '',
         ),

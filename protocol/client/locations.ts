@@ -13,7 +13,7 @@
 import * as crypto from '../crypto/index.ts';
 import { toBase64Url } from '../encoding.ts';
 import { TincanError } from '../errors.ts';
-import { type Engine, HEALTHY, PROBE_TIMEOUT_MS, assertNotMoved, channelBytes, errorText, isDue, locationKey, memberKeys, ownEnvelopeId, randomId } from './engine.ts';
+import { type Engine, HEALTHY, PROBE_TIMEOUT_MS, assertNotMoved, channelBytes, errorText, isDue, locationKey, memberKeys, ownEnvelopeId, probeTimeout, randomId } from './engine.ts';
 import { myRelay } from './invites.ts';
 import { type LocationOffer, type LocationsBody, encodeJsonBody } from './payloads.ts';
 import { normalizeRelayUrl } from './relay-client.ts';
@@ -36,6 +36,8 @@ export interface LocationView {
   onMyRelay: boolean;
   /** Copies of my messages still waiting to be posted there. */
   queued: number;
+  /** Being retired: still read until the peer has followed, then left. */
+  retiring: boolean;
 }
 
 export interface LocationsView {
@@ -50,13 +52,13 @@ export interface LocationsChange {
   conversation: ConversationRecord;
   added: string[];
   removed: string[];
-  /**
-   * Existing locations that took the message telling the peer, now. 0 = nobody could be told
-   * yet: the message waits in the outbox (and nothing was retired).
-   */
+  /** Existing locations that took the message telling the peer, now. 0 = it waits in the outbox. */
   told: number;
-  /** True when retiring was postponed because no location could carry the news (told = 0). */
-  retirePending: boolean;
+  /**
+   * Of `removed`, those kept as *retiring* because no other old location is shared with the peer:
+   * still read (and their queued copies posted) until the peer has followed, then left by itself.
+   */
+  retiring: string[];
   errors: { relayUrl: string; message: string }[];
 }
 
@@ -75,6 +77,7 @@ export async function viewLocations(engine: Engine, conv: ConversationRecord): P
       lastError: l.health.lastError,
       onMyRelay: l.relayUrl === mine,
       queued: outbox.filter((e) => locationKey(e) === locationKey(l)).length,
+      retiring: l.retiring !== undefined,
     })),
     pendingOffers: (conv.offers ?? []).map((o) => ({ relayUrl: o.relay, channelId: o.channel })),
   };
@@ -119,11 +122,11 @@ export async function changeLocations(
   const addUrls = [...new Set((o.add ?? []).map(normalizeRelayUrl))].filter((u) => !conv.locations.some((l) => l.relayUrl === u));
   const removeKeys = new Set((o.remove ?? []).map(locationKey));
   const kept = conv.locations.filter((l) => !removeKeys.has(locationKey(l)));
-  if (kept.length + addUrls.length === 0) {
+  if (kept.filter((l) => !l.retiring).length + addUrls.length === 0) {
     throw new TincanError('bad-request', `that would leave "${conv.name}" with no location at all; add one first (\`tincan locate ${conv.name} --add URL\` or \`tincan move ${conv.name} --to URL\`)`);
   }
   if (addUrls.length === 0 && removeKeys.size === 0) {
-    return { conversation: conv, added: [], removed: [], told: 0, retirePending: false, errors: [] };
+    return { conversation: conv, added: [], removed: [], told: 0, retiring: [], errors: [] };
   }
   const now = engine.clock.now();
   // 1. Open a channel on each new relay (I must own it: only owners open channels).
@@ -165,18 +168,22 @@ export async function changeLocations(
     added: added.map((l) => l.relayUrl),
     removed: [],
     told,
-    retirePending: false,
+    retiring: [],
     errors: [...flush.errors],
   };
   if (removed.length === 0) return result;
-  if (told === 0 && kept.length === 0) {
-    // Only the retiring locations could carry the news and none took it: keep them (their copy
-    // stays queued) so the peer still learns of the new location; the person retries the move.
-    result.retirePending = true;
+  const current = (await engine.store.getConversation(conv.id)) ?? p.conv;
+  result.removed = removed.map((l) => l.relayUrl);
+  if (!kept.some((l) => !l.retiring)) {
+    // 4a. No other old location is shared with the peer: until it has followed, its messages (and
+    // this news) can only travel through the retiring ones. Keep reading them; no new copies.
+    for (const l of current.locations) if (removeKeys.has(locationKey(l))) l.retiring = { since: now, ...l.retiring };
+    await engine.store.apply([{ type: 'put-conversation', conversation: current }]);
+    result.conversation = current;
+    result.retiring = result.removed;
     return result;
   }
-  // 4. Retire: drop the locations, keep every message of mine reachable, leave the channels.
-  const current = (await engine.store.getConversation(conv.id)) ?? p.conv;
+  // 4b. Retire now: drop the locations, keep every message of mine reachable, leave the channels.
   const remaining = current.locations.filter((l) => !removeKeys.has(locationKey(l)));
   // The news itself needs no re-posting once any location took it.
   const skip = new Set(p.outbox.some((e) => !waiting.has(e.id)) ? [p.msgId] : []);
@@ -185,20 +192,51 @@ export async function changeLocations(
   changes.push({ type: 'put-conversation', conversation: result.conversation });
   await engine.store.apply(changes);
   await flushOutbox(engine, conv.id, false);
-  result.removed = removed.map((l) => l.relayUrl);
+  result.errors.push(...(await leaveChannels(engine, removed)));
+  return result;
+}
+
+/** Leaves the channels of dropped locations (best effort; skipped while a relay is known down: the channel expires by itself). */
+export async function leaveChannels(engine: Engine, dropped: LocationRecord[]): Promise<{ relayUrl: string; message: string }[]> {
+  const errors: { relayUrl: string; message: string }[] = [];
   await Promise.all(
-    removed.map(async (l) => {
-      if (!isDue(l, engine.clock.now(), false)) return; // known down: the relay expires the channel itself
+    dropped.map(async (l) => {
+      if (!isDue(l, engine.clock.now(), false)) return;
       try {
-        await engine.relay(l.relayUrl).leave(memberKeys(l), l.channelId);
+        await engine.relay(l.relayUrl).leave(memberKeys(l), l.channelId, probeTimeout(l));
       } catch (err) {
         if (!(err instanceof TincanError && (err.code === 'not-member' || err.code === 'channel-not-found'))) {
-          result.errors.push({ relayUrl: l.relayUrl, message: `could not leave the old channel (it expires by itself): ${errorText(err)}` });
+          errors.push({ relayUrl: l.relayUrl, message: `could not leave the old channel (it expires by itself): ${errorText(err)}` });
         }
       }
     }),
   );
-  return result;
+  return errors;
+}
+
+/**
+ * Called by every sync, after processing: drops the retiring locations the peer no longer needs
+ * and I no longer need to read — when I retired it: a peer message came through another location
+ * since and no gap is open (everything the peer sent before is in); when the peer retired it: I
+ * have every peer payload up to the one that said so. Also after OFFER_TTL_MS at the latest.
+ * Never drops the last location. Mutates `conv.locations`, adds the outbox changes (copies of mine
+ * that only the dropped locations held are re-wrapped for the others) to `changes`, and returns
+ * the dropped locations, whose channels the caller leaves once the batch is stored.
+ */
+export async function finishRetiring(engine: Engine, conv: ConversationRecord, changes: StoreChange[]): Promise<LocationRecord[]> {
+  const now = engine.clock.now();
+  const done = conv.locations.filter((l) => {
+    const r = l.retiring;
+    if (!r) return false;
+    if (now - r.since > OFFER_TTL_MS) return true;
+    if (r.afterSeq !== undefined) return conv.recvContiguous >= r.afterSeq;
+    return r.peerMoved === true && conv.recvAhead.length === 0;
+  });
+  const remaining = conv.locations.filter((l) => !done.includes(l));
+  if (done.length === 0 || remaining.length === 0) return [];
+  changes.push(...(await retargetOrphans(engine, conv, remaining, new Set(done.map(locationKey)), new Set())));
+  conv.locations = remaining;
+  return done;
 }
 
 /**

@@ -12,6 +12,7 @@ import { TincanError } from '../errors.ts';
 import type { Envelope } from '../wire.ts';
 import { type Engine, HEALTHY, channelBytes, errorText, failedHealth, isDue, isOwnEnvelopeId, memberKeys, probeTimeout } from './engine.ts';
 import { HelloBodySchema, LocationsBodySchema, type LocationOffer, decodeJsonBody } from './payloads.ts';
+import { finishRetiring, leaveChannels } from './locations.ts';
 import { flushOutbox } from './send.ts';
 import type { ConversationRecord, LocationRecord, MessageRecord, StoreChange } from './store.ts';
 
@@ -38,10 +39,11 @@ export interface ConversationReport {
 const MAX_PAGES = 50;
 
 /** Syncs one conversation: flush its outbox, fetch, process, save, ack. */
-export async function syncConversation(engine: Engine, conversationId: string, force: boolean): Promise<ConversationReport> {
+export async function syncConversation(engine: Engine, conversationId: string, force: boolean, again = true): Promise<ConversationReport> {
   const flush = await flushOutbox(engine, conversationId, force);
   const conv = await engine.store.getConversation(conversationId);
   if (!conv) throw new TincanError('conversation-not-found', 'this conversation was deleted');
+  const before = new Set(conv.locations.map((l) => `${l.relayUrl} ${l.channelId}`));
   const report: ConversationReport = {
     conversationId,
     name: conv.name,
@@ -77,7 +79,9 @@ export async function syncConversation(engine: Engine, conversationId: string, f
     }
   }
   await redeemOffers(engine, state);
-  if (fetched.every((f) => f.envelopes !== null)) detectGaps(state);
+  // A retiring location that does not answer cannot fill gaps any more: do not wait for it.
+  if (fetched.every((f) => f.envelopes !== null || f.loc.retiring)) detectGaps(state);
+  const dropped = await finishRetiring(engine, state.conv, state.changes);
   report.name = state.conv.name;
   state.changes.push({ type: 'put-conversation', conversation: state.conv });
   await engine.store.apply(state.changes);
@@ -95,6 +99,17 @@ export async function syncConversation(engine: Engine, conversationId: string, f
     }
   }
   if (acked) await engine.store.apply([{ type: 'put-conversation', conversation: state.conv }]);
+  await leaveChannels(engine, dropped);
+  // Locations joined just now (the peer's offers) may already hold messages: read them too, once.
+  if (again && state.conv.locations.some((l) => !before.has(`${l.relayUrl} ${l.channelId}`))) {
+    const more = await syncConversation(engine, conversationId, force, false);
+    report.newMessages.push(...more.newMessages);
+    report.missing += more.missing;
+    report.forged += more.forged;
+    report.flushed += more.flushed;
+    report.errors.push(...more.errors);
+    report.name = more.name;
+  }
   return report;
 }
 
@@ -155,6 +170,8 @@ async function processEnvelope(engine: Engine, st: ProcessState, loc: LocationRe
   try {
     const message = crypto.unwrapFromLocation(session, channelBytes(loc), data);
     const r = await crypto.decrypt(session, message);
+    // The peer posts here, a location not being retired: it has followed my move (locations.ts).
+    if (!loc.retiring) for (const l of st.conv.locations) if (l.retiring && !l.retiring.peerMoved) l.retiring = { ...l.retiring, peerMoved: true };
     if (r.status === 'duplicate') return;
     session = r.session;
     st.conv = { ...st.conv, session: crypto.encodeSession(session) };
@@ -236,11 +253,10 @@ async function handlePayload(engine: Engine, st: ProcessState, p: crypto.Payload
     const body = decodeJsonBody(LocationsBodySchema, p.body);
     if (body) {
       const removed = new Set(body.remove.map((r) => `${r.relay} ${r.channel}`));
-      const left = st.conv.locations.filter((l) => !removed.has(`${l.relayUrl} ${l.channelId}`));
+      // Retired, not dropped: read until I have every payload up to this one (locations.ts).
+      for (const l of st.conv.locations) if (removed.has(`${l.relayUrl} ${l.channelId}`)) l.retiring = { ...(l.retiring ?? { since: now }), afterSeq: p.seq };
       st.conv = {
         ...st.conv,
-        // Never none: until an offered location is joined, the old ones are all there is.
-        locations: left.length > 0 ? left : st.conv.locations,
         offers: [...(st.conv.offers ?? []), ...body.add],
       };
     }

@@ -143,8 +143,8 @@ export class RelayClient {
   }
 
   /** DELETE my membership. */
-  async leave(member: SigningKeys, channel: string): Promise<{ left: true; channelDeleted: boolean }> {
-    return this.parse(LeaveResponseSchema, await this.send('DELETE', `/v1/channels/${channel}/members/self`, undefined, member));
+  async leave(member: SigningKeys, channel: string, o: { timeoutMs?: number } = {}): Promise<{ left: true; channelDeleted: boolean }> {
+    return this.parse(LeaveResponseSchema, await this.send('DELETE', `/v1/channels/${channel}/members/self`, undefined, member, o.timeoutMs));
   }
 
   /** GET /v1/channels/:channel (member). */

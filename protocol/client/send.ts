@@ -72,7 +72,9 @@ export async function preparePayload(
   };
   const msgId = toBase64Url(msgIdBytes);
   const outbox: OutboxRecord[] = [];
-  for (const loc of conv.locations) outbox.push({
+  // Retiring locations get no new copies (unless nothing else is left).
+  const active = conv.locations.filter((l) => !l.retiring);
+  for (const loc of active.length ? active : conv.locations) outbox.push({
     id: await ownEnvelopeId(engine),
     conversationId: conv.id,
     messageId: msgId,

@@ -54,6 +54,13 @@ export interface LocationRecord {
   origin: 'invite' | 'extra';
   /** For origin 'invite': the derivation index in the invite. */
   inviteIndex?: number;
+  /**
+   * Set while the location is being retired (locations.ts): no new copies go there, queued ones are
+   * still posted and it is still read, until the peer's messages no longer need it; then it is
+   * dropped and its channel left. `afterSeq`: the peer retired it in its payload of this seq (I
+   * need everything up to it). `peerMoved`: a peer message arrived through another location since.
+   */
+  retiring?: { since: number; afterSeq?: number; peerMoved?: boolean };
 }
 
 /** The peer as learned from first contact. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { claimRelay, createIdentity, hasChromium, launchBrowser, newInvite, newPerson, openConversation, seeMessage, send, startWebRelay, watchErrors, webRoot } from './support/browser.ts';
+import { createIdentity, hasChromium, launchBrowser, newPerson, startWebRelay, watchErrors, webRoot } from './support/browser.ts';
 import { bin, history, killAllRelays, ok, okJson, type RelayProcess, startRelay, tempDirs } from './failover-harness.ts';
 
 const run = hasChromium() && existsSync(path.join(webRoot, 'index.html')) && existsSync(bin);
@@ -19,6 +19,27 @@ let errors: string[] = [];
 let relayA: Awaited<ReturnType<typeof startWebRelay>>;
 let relayC: Awaited<ReturnType<typeof startWebRelay>>;
 let relayB: RelayProcess;
+
+// Steps through the page by the names people (and screen readers) see.
+async function claimRelay(page: Page, setupCode: string, address?: string) {
+  await page.getByRole('link', { name: 'Relay', exact: true }).click();
+  const addr = page.getByRole('textbox', { name: 'Relay address' });
+  await addr.waitFor();
+  if (address) await addr.fill(address);
+  await page.getByRole('textbox', { name: 'Setup code' }).fill(setupCode);
+  await page.getByRole('button', { name: 'Claim relay' }).click();
+}
+async function send(page: Page, text: string) {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+async function seeMessage(page: Page, text: string, timeout = 15_000) {
+  await page.getByRole('log', { name: 'Messages' }).getByText(text, { exact: true }).waitFor({ timeout });
+}
+async function openConversation(page: Page, name: string) {
+  await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+}
 
 const locationsCard = () => alice.getByRole('list', { name: 'Locations' });
 async function openLocations() {

@@ -117,3 +117,43 @@ describe('locations', () => {
     expect(conv.id).toBe((await alice.conversation('bob')).id);
   });
 });
+
+describe('moving a conversation that lives on one relay only', () => {
+  it("keeps reading the old relay until the peer has followed: a message sent before the peer learned of the move is not lost", async () => {
+    const carol = newClient();
+    const dave = newClient();
+    await carol.init('carol');
+    await dave.init('dave'); // dave has no relay: the conversation lives on carol's alone
+    const old = await start(carol);
+    await carol.useRelay(old.url);
+    await dave.join((await carol.createInvite({ name: 'dave' })).invite, {});
+    await carol.sync();
+    await carol.send('dave', 'hi');
+    await dave.sync();
+
+    const fresh = await start(carol);
+    const moved = await carol.move('dave', { to: fresh.url });
+    expect(moved).toMatchObject({ added: [fresh.url], removed: [old.url], retiring: [old.url], told: 1 });
+    const view = await carol.locations('dave');
+    expect(view.locations.map((l) => [l.relayUrl, l.retiring])).toEqual([[old.url, true], [fresh.url, false]]);
+    expect((await carol.send('dave', 'after the move')).posted).toBe(1); // the new relay only
+
+    // dave writes before he has synced: his message goes to the old relay only.
+    expect((await dave.send('carol', 'in the window')).posted).toBe(1);
+    await dave.sync(); // learns of the move: joins the new relay, retires the old one (he has all of carol's payloads)
+    expect(await urls(dave, 'carol')).toEqual([fresh.url]);
+    await carol.sync(); // still reads the old relay
+    expect((await carol.history('dave')).messages.map((m) => m.text)).toEqual(['hi', 'after the move', 'in the window']);
+    expect(await urls(carol, 'dave')).toEqual([old.url, fresh.url].sort());
+
+    await dave.send('carol', 'from the new relay');
+    const r = await carol.sync(); // dave posts on the new relay: the old one is dropped and left
+    expect(r.conversations[0]!.newMessages.map((m) => m.text)).toEqual(['from the new relay']);
+    expect(await urls(carol, 'dave')).toEqual([fresh.url]);
+    expect(r.conversations[0]!.missing).toBe(0);
+    expect((await dave.history('carol')).messages.map((m) => m.text)).toEqual(['hi', 'in the window', 'after the move', 'from the new relay']);
+    await old.close();
+    expect((await carol.send('dave', 'old relay gone')).posted).toBe(1);
+    expect((await dave.sync()).conversations[0]!.newMessages.map((m) => m.text)).toEqual(['old relay gone']);
+  });
+});

@@ -132,7 +132,9 @@ const ctx: CliContext = {
   },
 };
 
-const code = await runCli(process.argv.slice(2), ctx);
-// For bench/cli.bench.ts: this process's CPU time, which machine load does not inflate.
-if (env['TINCAN_BENCH_CPU']) process.stderr.write(`\ntincan-cpu-us ${JSON.stringify(process.cpuUsage())}\n`);
-process.exit(code);
+// No top-level await: the build makes one CommonJS bundle of the CLI (see client-cli/launch.mjs).
+void runCli(process.argv.slice(2), ctx).then((code) => {
+  // For bench/cli.bench.ts: this process's CPU time, which machine load does not inflate.
+  if (env['TINCAN_BENCH_CPU']) process.stderr.write(`\ntincan-cpu-us ${JSON.stringify(process.cpuUsage())}\n`);
+  process.exit(code);
+});

@@ -36,7 +36,9 @@ export function registerRelayServe(relay: Command, ctx: CliContext): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TincanError('bad-request', `--port must be a number from 0 to 65535 (got "${o.port}")`);
       const entry = ['standalone.js', 'main-standalone.js'].map((f) => path.join(ctx.packageRoot, 'dist', 'relay', f)).find((f) => existsSync(f));
       if (!entry) throw new TincanError('not-found', `the relay is not built (no dist/relay/ in ${ctx.packageRoot}); run \`npm run build\` there first`);
-      const mod = (await import(pathToFileURL(entry).href)) as StandaloneModule;
+      // The built CLI runs as a CommonJS bundle: it imports ES modules through its launcher.
+      const importer = (globalThis as { __tincanImport?: (url: string) => Promise<unknown> }).__tincanImport ?? ((url: string) => import(url));
+      const mod = (await importer(pathToFileURL(entry).href)) as StandaloneModule;
       const owner = await ctx.loadIdentityPublicKey();
       const web = o.web ? path.resolve(ctx.cwd, o.web) : path.join(ctx.packageRoot, 'dist', 'web');
       const dataDir = path.resolve(ctx.cwd, o.data ?? path.join(ctx.home, 'relay'));

@@ -39,6 +39,7 @@ export function createNodeHttp(o: NodeHttpOptions = {}): Http & { close(): void 
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => {
               clearTimeout(total);
+              req.signal?.removeEventListener('abort', onAbort);
               const h: Record<string, string> = {};
               for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
               const buf = Buffer.concat(chunks);
@@ -53,6 +54,7 @@ export function createNodeHttp(o: NodeHttpOptions = {}): Http & { close(): void 
           done = true;
           clearTimeout(total);
           clearTimeout(connect);
+          req.signal?.removeEventListener('abort', onAbort);
           r.destroy();
           reject(err);
         }
@@ -63,9 +65,11 @@ export function createNodeHttp(o: NodeHttpOptions = {}): Http & { close(): void 
           else s.once('connect', () => clearTimeout(connect));
         });
         r.on('error', (e) => fail(e));
+        // Removed when the request ends: live mode passes one long-lived signal to every long poll.
+        const onAbort = () => fail(new Error('aborted'));
         if (req.signal) {
           if (req.signal.aborted) fail(new Error('aborted'));
-          req.signal.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
+          req.signal.addEventListener('abort', onAbort, { once: true });
         }
         if (req.body) r.end(Buffer.from(req.body.buffer, req.body.byteOffset, req.body.length));
         else r.end();

@@ -3,6 +3,7 @@
 // through Alice's, Bob's own message is queued for his relay and goes out once it returns (live
 // mode notices by itself), and every message is shown once. A peer's 'remove' never leaves a
 // conversation without a location.
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -100,5 +101,14 @@ describe('live mode across a relay outage', () => {
     await expect(bob.removeLocation('alice', relayA.url)).rejects.toMatchObject({ code: 'bad-request' });
     await bob.send('alice', 'still here');
     expect((await alice.sync()).conversations[0]!.newMessages.map((m) => m.text)).toEqual(['still here']);
+  });
+
+  it('long polls with one long-lived signal do not pile up listeners on it', async () => {
+    const ctrl = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      const res = await http.request({ method: 'GET', url: `${relayA.url}/v1/info`, headers: {}, timeoutMs: 3000, signal: ctrl.signal });
+      expect(res.status).toBe(200);
+    }
+    expect(getEventListeners(ctrl.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -17,7 +17,7 @@
  * routes that need it. This file and what it imports never load express or ws (checked by
  * tests/architecture.test.ts): the import graph is the per-request latency.
  */
-import { readFileSync, writeSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { createNodeCrypto, createStderrLog, systemClock } from './adapters/node-crypto.ts';
 import { serveCgi, type CgiEnv } from './adapters/cgi.ts';
@@ -80,7 +80,7 @@ export async function runCgi(opts: RunCgiOptions): Promise<void> {
         limits,
         software: SOFTWARE,
         transports: ['http'],
-        host: { node: process.version, adapter: 'cgi' },
+        host: { node: process.version, adapter: 'cgi', dataWritable: () => folderWritable(dataDir) },
         heartbeatMs: (config.heartbeatSeconds ?? 5) * 1000,
       },
     });
@@ -99,4 +99,14 @@ export async function runCgi(opts: RunCgiOptions): Promise<void> {
   // recovery for a WAL left by a process that exited between transactions.
   if (opts.exit !== false) process.exit(0);
   closeStore();
+}
+
+/** Whether the data folder can be written by this process (checked without opening the database). */
+function folderWritable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -26,7 +26,8 @@ export interface RelayConfig {
   software: string;
   transports: ('http' | 'ws')[];
   /** Reported by GET /v1/check. */
-  host: { node: string; adapter: 'cgi' | 'standalone' };
+  /** What the adapter reports in GET /v1/check; `dataWritable` probes the data folder without the database (used when the SQLite module cannot load). */
+  host: { node: string; adapter: 'cgi' | 'standalone'; dataWritable?: () => boolean };
   /** Interval of long-poll heartbeats (default 5000 ms). */
   heartbeatMs?: number;
   /** Probability that a write request also deletes a bounded batch of expired rows (default 0.05). */
@@ -108,6 +109,8 @@ export function check(ctx: Ctx): RelayResponse {
     dataWritable = d.dataWritable;
   } catch (e) {
     sqlite = { driver: 'unavailable', journalMode: 'none', error: e instanceof Error ? e.message : String(e) };
+    // The folder's own permissions still tell the owner something true when the driver is missing.
+    dataWritable = config.host.dataWritable?.() ?? false;
   }
   return jsonResponse(200, {
     node: config.host.node,

@@ -116,11 +116,24 @@ export function createRelay(deps: h.Deps): Relay {
         send({ type: 'envelopes', channel: frame.channel, envelopes: r.envelopes.map(h.toWireEnvelope), cursor });
         if (!r.more) break;
       }
-      return deps.notifier.subscribe(channel, (e) => {
-        if (e.seq <= cursor) return;
+      let active = true;
+      const unsubscribe = deps.notifier.subscribe(channel, (e) => {
+        if (!active || e.seq <= cursor) return;
+        // A member that left (or whose channel was deleted) stops receiving at once: membership is
+        // checked on every push, not only when the subscription was opened.
+        if (!deps.store.isMember(channel, key)) {
+          active = false;
+          unsubscribe();
+          send({ type: 'error', channel: frame.channel, error: { code: 'not-member', message: 'This key is no longer a member of this channel; the subscription ended.' } });
+          return;
+        }
         cursor = e.seq;
         send({ type: 'envelopes', channel: frame.channel, envelopes: [h.toWireEnvelope(e)], cursor });
       });
+      return () => {
+        active = false;
+        unsubscribe();
+      };
     },
     logUnexpected,
   };

@@ -320,7 +320,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       } catch {
         dataWritable = false;
       }
-      return { driver: 'better-sqlite3', journalMode, dataWritable };
+      // The CGI bundle may answer `better-sqlite3` with node:sqlite underneath (deploy/sqlite-driver.cjs); it says so.
+      return { driver: (db as { driver?: string }).driver ?? 'better-sqlite3', journalMode, dataWritable };
     },
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
     close: () => {

@@ -72,4 +72,25 @@ describe('WebSocket push', () => {
     expect((await next()).error.code).toBe('replayed-request');
     ws.close();
   });
+
+  it('stops pushing to a member as soon as it leaves the channel', async () => {
+    const token = rand(32);
+    const { channel, member } = await c.openChannel({ token });
+    const bob = newKey();
+    expect((await c.signed(bob, 'POST', `/v1/channels/${channel}/join`, { token: b64(token) })).status).toBe(200);
+    const { ws, next } = await connect();
+    ws.send(JSON.stringify({ type: 'subscribe', channel, after: 0, auth: subscribeAuth(bob, channel, 0) }));
+    expect((await next()).type).toBe('subscribed');
+    expect((await c.signed(bob, 'DELETE', `/v1/channels/${channel}/members/self`)).status).toBe(200);
+    const secret = { id: b64(rand(16)), data: b64(rand(20)) };
+    expect((await c.signed(member, 'POST', `/v1/channels/${channel}/envelopes`, secret)).status).toBe(201);
+    const frame = await next();
+    expect(frame).toMatchObject({ type: 'error', channel, error: { code: 'not-member' } });
+    expect(JSON.stringify(frame)).not.toContain(secret.data);
+    // Nothing further arrives on the ended subscription.
+    await c.signed(member, 'POST', `/v1/channels/${channel}/envelopes`, { id: b64(rand(16)), data: b64(rand(20)) });
+    ws.send(JSON.stringify({ type: 'ping' }));
+    expect(await next()).toEqual({ type: 'pong' });
+    ws.close();
+  });
 });

@@ -13,6 +13,7 @@ import { createEngineModel, createIdentity, inviteLabel } from './model-engine.t
 import { setupScreen, unlockScreen } from './ui/forms.ts';
 import { startShell } from './ui/shell.ts';
 import { errorBox, h, mount } from './ui/dom.ts';
+import { ready as cryptoReady } from '../protocol/crypto/index.ts';
 
 const DB_NAME = 'tincan';
 const JOIN_KEY = 'tincan-pending-join';
@@ -70,6 +71,8 @@ async function unlock(store: IdbClientStore, vault: VaultRecord): Promise<Record
 
 async function boot(): Promise<void> {
   registerServiceWorker();
+  // Compiling libsodium's WebAssembly overlaps with opening the lock and the database.
+  const sodium = cryptoReady();
   const pendingJoin = takeInviteFromUrl();
   const lock = await acquireLock();
   const kv = await openKv(DB_NAME);
@@ -100,6 +103,7 @@ async function boot(): Promise<void> {
     });
   }
 
+  await sodium;
   const model = await createEngineModel({ store, pageRelay, relayProbe, webBase: pageRelay });
   const shell = startShell(root, model, {
     pendingJoin,

@@ -5,7 +5,7 @@
  * protocol/crypto's sealWithPassphrase (Argon2id + XChaCha20-Poly1305; the Argon2id build of
  * libsodium is loaded only here, so people without a passphrase never download it).
  */
-import { sealWithPassphrase, openWithPassphrase, randomBytes } from '../protocol/crypto/index.ts';
+import { sealWithPassphrase, openWithPassphrase, randomBytes, ready } from '../protocol/crypto/index.ts';
 import type { RecordSealer } from './idb-store.ts';
 
 /** What is stored (in clear) to find the data key again. */
@@ -38,6 +38,7 @@ async function sealerFor(rawKey: Uint8Array): Promise<RecordSealer> {
 
 /** Makes a new vault for `passphrase`: the record to store and the sealer to use now. */
 export async function createVault(passphrase: string): Promise<{ record: VaultRecord; sealer: RecordSealer }> {
+  await ready();
   const raw = randomBytes(32);
   const sealedKey = await sealWithPassphrase(raw, passphrase);
   return { record: { v: 1, sealedKey }, sealer: await sealerFor(raw) };
@@ -45,5 +46,6 @@ export async function createVault(passphrase: string): Promise<{ record: VaultRe
 
 /** Unlocks a vault; throws TincanError('passphrase-wrong') for a wrong passphrase. */
 export async function openVault(record: VaultRecord, passphrase: string): Promise<RecordSealer> {
+  await ready();
   return sealerFor(await openWithPassphrase(record.sealedKey, passphrase));
 }

@@ -58,25 +58,36 @@ export function field(o: {
   return { wrap, input };
 }
 
-/** What to tell a person for an error, by code. */
+/** Words for people, by error code: a title (used when the engine's message speaks CLI) and a hint. */
+const WORDS: Partial<Record<string, { title: string; hint: string }>> = {
+  'invite-used': { title: 'This invite was already used.', hint: 'An invite lets exactly one person join.' },
+  'invite-expired': { title: 'This invite has expired.', hint: 'Ask the person who sent it for a new one.' },
+  'invite-invalid': { title: 'The relay does not know this invite.', hint: 'Check that you copied all of it, or ask for a new one.' },
+  'invite-malformed': { title: 'This is not a Tincan invite.', hint: 'An invite is text starting with "tincan:" or a link containing "#join=".' },
+  'relay-unreachable': { title: 'The relay could not be reached.', hint: 'Check your connection and the address. Queued messages are sent when it answers again.' },
+  'setup-code-invalid': { title: 'That setup code is not right.', hint: 'Use the code printed by `tincan relay serve`, or the one `tincan relay bundle` wrote into UPLOAD.md.' },
+  'already-claimed': { title: 'This relay already has an owner.', hint: 'Only its owner can create invites on it. Claim a relay of your own, or use one you already own.' },
+  'not-owner': { title: 'You do not own this relay.', hint: 'Claim it with its setup code, or choose a relay you own.' },
+  'not-initialized': { title: 'You have no relay yet.', hint: 'Claim one under "Relay" to create invites.' },
+  'passphrase-wrong': { title: 'That passphrase is not right.', hint: 'Try again.' },
+  'rate-limited': { title: 'The relay asks to slow down.', hint: 'Try again in a minute.' },
+};
+
+const sentence = (t: string) => {
+  const s = t.trim();
+  return s ? `${s[0]!.toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}` : s;
+};
+
+/** What to tell a person for an error: the engine's message unless it speaks CLI, plus a hint. */
 export function explain(err: unknown): { title: string; detail: string } {
   if (err instanceof TincanError) {
-    const byCode: Partial<Record<string, string>> = {
-      'invite-used': 'This invite was already used. An invite lets exactly one person join; ask for a new one.',
-      'invite-expired': 'This invite has expired. Ask the person who sent it for a new one.',
-      'invite-invalid': 'The relay does not know this invite. Check that you copied all of it, or ask for a new one.',
-      'invite-malformed': 'This does not look like a Tincan invite. It starts with "tincan:" or is a link containing "#join=".',
-      'relay-unreachable': 'The relay could not be reached. Check your connection; queued messages are sent when it answers again.',
-      'setup-code-invalid': 'That setup code is not right. Use the code printed by `tincan relay serve` or written by `tincan relay bundle` (UPLOAD.md).',
-      'already-claimed': 'This relay already has an owner. Only its owner can create invites on it.',
-      'not-owner': 'You do not own this relay, so you cannot create invites on it. Claim your own relay first.',
-      'passphrase-wrong': 'That passphrase is not right. Try again.',
-      'rate-limited': 'The relay asks to slow down. Try again in a minute.',
-    };
-    return { title: err.message, detail: byCode[err.code] ?? '' };
+    const words = WORDS[err.code];
+    // Engine messages written for the terminal (they name `tincan …` commands) get web words.
+    if (words && /`/.test(err.message)) return { title: words.title, detail: words.hint };
+    return { title: sentence(err.message), detail: words?.hint ?? '' };
   }
   const message = err instanceof Error ? err.message : String(err);
-  return { title: message || 'Something went wrong.', detail: '' };
+  return { title: sentence(message) || 'Something went wrong.', detail: '' };
 }
 
 /** An alert box (role="alert") explaining `err`. */

@@ -36,22 +36,18 @@ export function renderPhonebook(nav: HTMLElement, items: ConversationView[], cur
     ul,
     ...sorted.map((c) => {
       const lastText = c.state === 'invited' ? 'Waiting for someone to join' : c.last ? `${c.last.mine ? 'You: ' : ''}${c.last.text}` : 'No messages yet';
-      const unreadLabel = c.unread > 0 ? `, ${c.unread} unread` : '';
+      // The link's name is its visible text (with hidden separators), so speech and sight agree.
+      const sep = () => h('span', { class: 'visually-hidden' }, ', ');
       return h(
         'li',
         null,
         h(
           'a',
-          {
-            href: `#/c/${encodeURIComponent(c.id)}`,
-            'aria-current': c.id === currentId ? 'page' : false,
-            'aria-label': `${c.name}${unreadLabel}: ${lastText}`,
-            'data-conversation': c.id,
-          },
+          { href: `#/c/${encodeURIComponent(c.id)}`, 'aria-current': c.id === currentId ? 'page' : false, 'data-conversation': c.id },
           h('span', { class: 'name' }, c.name),
-          h('span', { class: 'time' }, c.last ? shortTime(c.last.at) : ''),
-          h('span', { class: 'last' }, lastText),
-          c.unread > 0 ? h('span', { class: 'unread', 'aria-hidden': 'true' }, String(c.unread)) : null,
+          h('span', { class: 'time' }, c.last ? sep() : null, c.last ? shortTime(c.last.at) : ''),
+          h('span', { class: 'last' }, sep(), lastText),
+          c.unread > 0 ? h('span', { class: 'unread' }, sep(), String(c.unread), h('span', { class: 'visually-hidden' }, ' unread')) : null,
         ),
       );
     }),

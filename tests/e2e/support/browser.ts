@@ -109,3 +109,41 @@ function relayBundle(): string {
   }
   throw new Error('dist/relay/ is missing: run `npm run build` first');
 }
+
+// ---- journeys through the page, by the names people (and screen readers) see ----
+
+/** Opens the relay screen (via "New invite" when no relay is chosen yet) and claims the relay. */
+export async function claimRelay(page: Page, setupCode: string, address?: string): Promise<void> {
+  await page.getByRole('link', { name: 'Relay', exact: true }).click();
+  const addr = page.getByRole('textbox', { name: 'Relay address' });
+  await addr.waitFor();
+  if (address) await addr.fill(address);
+  await page.getByRole('textbox', { name: 'Setup code' }).fill(setupCode);
+  await page.getByRole('button', { name: 'Claim relay' }).click();
+}
+
+/** Clicks "New invite" and returns the invite text and link shown. */
+export async function newInvite(page: Page): Promise<{ text: string; link: string }> {
+  await page.getByRole('button', { name: 'New invite' }).click();
+  const text = page.getByRole('textbox', { name: 'Invite', exact: true });
+  await text.waitFor();
+  await page.getByRole('img', { name: 'Invite QR code' }).waitFor();
+  return { text: await text.inputValue(), link: await page.getByRole('textbox', { name: 'Invite link' }).inputValue() };
+}
+
+/** Types and sends a message in the open conversation. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** Waits until the message log shows `text`. */
+export async function seeMessage(page: Page, text: string, timeout = 15_000): Promise<void> {
+  await page.getByRole('log', { name: 'Messages' }).getByText(text, { exact: true }).waitFor({ timeout });
+}
+
+/** Opens a conversation from the phonebook by (part of) its name. */
+export async function openConversation(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+}

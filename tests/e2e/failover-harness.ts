@@ -2,57 +2,12 @@
 // test:e2e`) with its own TINCAN_HOME per person, and standalone relays run by `tincan relay serve`
 // as separate processes that can be stopped, SIGKILLed and restarted on the same port and data.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export const root = path.resolve(import.meta.dirname, '..', '..');
-export const bin = path.join(root, 'bin', 'tincan.js');
+import { baseEnv, bin, okJson, type ReadItem } from './cli-harness.ts';
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const baseEnv = () => {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  delete env['NODE_EXTRA_CA_CERTS'];
-  env['NO_COLOR'] = '1';
-  return env;
-};
-
-/** Runs `tincan ARGS` with TINCAN_HOME=home; never rejects on a non-zero exit (look at code). */
-export function tincan(home: string, args: string[], o: { timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...baseEnv(), TINCAN_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`tincan ${args.join(' ')} took longer than ${o.timeoutMs ?? 60000} ms\n${stdout}\n${stderr}`));
-    }, o.timeoutMs ?? 60000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
-
-/** Like tincan() but throws on a non-zero exit. */
-export async function ok(home: string, args: string[]): Promise<string> {
-  const r = await tincan(home, args);
-  if (r.code !== 0) throw new Error(`tincan ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
-}
-
-export async function okJson<T = unknown>(home: string, args: string[]): Promise<T> {
-  return JSON.parse(await ok(home, [...args, '--json'])) as T;
-}
+// The CLI runner and temp folders are the CLI suites' own (cli-harness.ts).
+export { bin, ok, okJson, root, tempDirs, tincan, type ReadItem, type Run } from './cli-harness.ts';
 
 /** A relay run by `tincan relay serve` in someone's home (owned by that identity). */
 export interface RelayProcess {
@@ -138,27 +93,6 @@ export function killAllRelays(): void {
   running.clear();
 }
 
-/** Temp folders removed by cleanup(). */
-export function tempDirs() {
-  const dirs: string[] = [];
-  return {
-    make(prefix = 'tincan-failover-') {
-      const d = mkdtempSync(path.join(tmpdir(), prefix));
-      dirs.push(d);
-      return d;
-    },
-    cleanup() {
-      for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    },
-  };
-}
-
-export interface ReadItem {
-  id: string;
-  from: string;
-  text: string;
-  status: string;
-}
 
 /** `tincan read CONV --json`: the whole history after a sync, in display order. */
 export const history = (home: string, conv: string) => okJson<ReadItem[]>(home, ['read', conv]);

@@ -101,14 +101,8 @@ export async function createInvite(
     locations,
     sendSeq: 0,
     sendPrevHash: new Uint8Array(32),
-    recvContiguous: 0,
-    recvAhead: [],
-    reportedMissing: [],
-    verified: false,
-    unread: 0,
-    createdAt: now,
-    lastActivity: now,
     invite: crypto.encodePendingInvite(pending),
+    ...newConversationState(now),
   };
   await engine.store.apply([
     { type: 'put-conversation', conversation },
@@ -197,14 +191,8 @@ export async function joinInvite(engine: Engine, text: string, o: { name?: strin
     locations: [...joinedLocs, ...extra],
     sendSeq: 1,
     sendPrevHash: await crypto.payloadHash(helloId),
-    recvContiguous: 0,
-    recvAhead: [],
-    reportedMissing: [],
-    verified: false,
-    unread: 0,
-    createdAt: now,
-    lastActivity: now,
     invite: null,
+    ...newConversationState(now),
   };
   const changes: StoreChange[] = [{ type: 'put-conversation', conversation }];
   for (let i = 0; i < locations.length; i++) {
@@ -233,4 +221,9 @@ export async function joinInvite(engine: Engine, text: string, o: { name?: strin
 
 function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** What every new conversation starts with, whether made by an invite or by a join: nothing received, read or verified yet. */
+function newConversationState(now: number) {
+  return { recvContiguous: 0, recvAhead: [], reportedMissing: [], verified: false, unread: 0, createdAt: now, lastActivity: now } satisfies Partial<ConversationRecord>;
 }

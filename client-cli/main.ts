@@ -2,7 +2,7 @@
  * The process adapter of the `tincan` command: the only CLI file that touches `process`. It builds
  * the context (streams, environment, home folder, signals) and runs the program.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +16,15 @@ function homeFolder(env: NodeJS.ProcessEnv): string {
   return path.join(data, 'tincan');
 }
 
+/** The Tincan folder: the nearest package.json named "tincan" (dist/cli has one that only says "commonjs"). */
 function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    try {
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'tincan') return dir;
+    } catch {
+      /* none here (or unreadable): keep looking */
+    }
     dir = path.dirname(dir);
   }
   return process.cwd();
@@ -79,7 +84,11 @@ const ctx: CliContext = {
   cwd: process.cwd(),
   env,
   color: Boolean(process.stdout.isTTY) && env['NO_COLOR'] === undefined && env['TERM'] !== 'dumb',
-  stdinIsTTY: Boolean(process.stdin.isTTY),
+  // process.stdin is made on first use (a stream over a pipe, file or terminal: ~2 ms that `send`
+  // with its text as arguments does not need), so only when asked.
+  get stdinIsTTY() {
+    return Boolean(process.stdin.isTTY);
+  },
   async readStdin() {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -110,15 +119,22 @@ const ctx: CliContext = {
     const { openSession } = await import('./open-session.ts');
     return openSession(homeFolder(env), o);
   },
-  packageRoot: packageRoot(),
+  // Only the relay commands need it: not looked up on every start.
+  get packageRoot() {
+    return packageRoot();
+  },
   waitForSignal: () =>
     new Promise((resolve) => {
       const on = (sig: string) => () => resolve(sig);
       process.once('SIGINT', on('SIGINT'));
       process.once('SIGTERM', on('SIGTERM'));
     }),
-  stdin: process.stdin,
-  stdout: process.stdout,
+  get stdin() {
+    return process.stdin;
+  },
+  get stdout() {
+    return process.stdout;
+  },
   notify(title, body) {
     void import('node:child_process').then(({ spawn }) => {
       try {
@@ -132,7 +148,7 @@ const ctx: CliContext = {
   },
 };
 
-// No top-level await: the build makes one CommonJS bundle of the CLI (see client-cli/launch.mjs).
+// No top-level await: the build makes one CommonJS bundle of the CLI (see client-cli/launch.cjs).
 void runCli(process.argv.slice(2), ctx).then((code) => {
   // For bench/cli.bench.ts: this process's CPU time, which machine load does not inflate.
   if (env['TINCAN_BENCH_CPU']) process.stderr.write(`\ntincan-cpu-us ${JSON.stringify(process.cpuUsage())}\n`);

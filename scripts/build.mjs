@@ -12,7 +12,7 @@ const only = process.argv[2];
 
 const targets = {
   cli: async () => {
-    // The whole CLI as one CommonJS bundle, run by a launcher (client-cli/launch.mjs → main.js)
+    // The whole CLI as one CommonJS bundle, run by a launcher (client-cli/launch.cjs → main.js)
     // through a V8 code cache: a fresh `tincan send` then skips most parse/compile work. Pure-JS
     // packages it needs (zod, commander, libsodium) are bundled too (resolving them from
     // node_modules file by file costs more); the native module and what only some commands load
@@ -22,17 +22,12 @@ const targets = {
     mkdirSync(at('dist/cli'), { recursive: true });
     // libsodium carries its WebAssembly as base64 inside its JavaScript and decodes it in JS on every
     // start (~9 ms of a fresh `tincan send`). The build writes the binary beside the bundle and lets
-    // the launcher hand it to libsodium through Emscripten's `instantiateWasm` hook; if libsodium's
-    // code ever stops matching, nothing is patched and libsodium decodes it itself as before.
+    // the launcher hand it to libsodium through Emscripten's `instantiateWasm` hook (set from
+    // globalThis.__tincanSodiumInstantiate); if libsodium's code ever stops matching, nothing is
+    // patched and libsodium decodes it itself as before.
     const sodiumPatch = {
       name: 'libsodium-wasm-file',
       setup(b) {
-        b.onLoad({ filter: /libsodium-wrappers[\\/]dist[\\/]modules-esm[\\/]libsodium-wrappers\.mjs$/ }, (args) => {
-          const code = readFileSync(args.path, 'utf8');
-          const hook = 'a({getRandomValue:';
-          if (!code.includes(hook)) return undefined;
-          return { contents: code.replace(hook, 'a({...(globalThis.__tincanSodiumInstantiate ? { instantiateWasm: globalThis.__tincanSodiumInstantiate } : {}),getRandomValue:'), loader: 'js' };
-        });
         // commander requires child_process (and with it dgram, net sockets...) at load, only to spawn
         // executable subcommands, which tincan has none of: load it on first use instead.
         b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
@@ -44,8 +39,16 @@ const targets = {
         b.onLoad({ filter: /[\\/]libsodium[\\/]dist[\\/]modules-esm[\\/]libsodium\.mjs$/ }, (args) => {
           const code = readFileSync(args.path, 'utf8');
           const m = /\("(AGFzbQ[A-Za-z0-9+/]+=*)"\)/.exec(code);
-          if (m && code.includes('g.instantiateWasm?')) writeFileSync(at('dist/cli/libsodium.wasm'), Buffer.from(m[1], 'base64'));
-          return undefined;
+          const hook = 'return g.instantiateWasm?';
+          if (!m || code.split(hook).length !== 2) return undefined;
+          writeFileSync(at('dist/cli/libsodium.wasm'), Buffer.from(m[1], 'base64'));
+          // The base64 copy (296 KB) is then never used, but would be read with the bundle and, as a
+          // constant of a compiled function, copied into every V8 code cache and read back each start.
+          const missing = "(()=>{throw new Error('libsodium.wasm is missing beside the tincan bundle: run `npm run build`')})()";
+          return {
+            contents: code.replace(`"${m[1]}"`, missing).replace(hook, 'return (g.instantiateWasm??=globalThis.__tincanSodiumInstantiate)?'),
+            loader: 'js',
+          };
         });
       },
     };
@@ -65,7 +68,9 @@ const targets = {
       sourcemap: 'linked',
       logLevel: 'warning',
     });
-    copyFileSync(at('client-cli/launch.mjs'), at('dist/cli/main.js'));
+    copyFileSync(at('client-cli/launch.cjs'), at('dist/cli/main.js'));
+    // CommonJS like bin/tincan.js (see there): the package itself is "type": "module".
+    writeFileSync(at('dist/cli/package.json'), '{ "type": "commonjs" }\n');
   },
   relay: async () => {
     await build({

@@ -72,7 +72,7 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     notifier,
     config: { limits, software: SOFTWARE, transports: ['http', 'ws'], host: { node: process.version, adapter: 'standalone' } },
   });
-  const handler = createHttpHandler({ relay, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot, closing: () => closing });
+  const handler = createHttpHandler({ relay, crypto, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot, closing: () => closing });
   const server: Server = createServer(handler);
   server.requestTimeout = 0; // long polls may take maxWaitSeconds
   const ws = attachWs(server, relay);

@@ -8,9 +8,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
+import { authMessage, parseAuthHeader } from '../../protocol/auth.ts';
 import { TincanError } from '../../protocol/errors.ts';
 import { errorResponse, type RelayRequest, type RelayResponse } from '../core/http.ts';
 import type { Relay } from '../core/relay.ts';
+import type { NodeCrypto } from './node-crypto.ts';
 
 export interface HttpAdapterOptions {
   relay: Relay;
@@ -19,6 +21,8 @@ export interface HttpAdapterOptions {
   maxBodyBytes: number;
   /** Folder of the web client's static files, served at `/` when given. */
   webRoot?: string | undefined;
+  /** When given, signatures are checked on the thread pool before the core runs (see NodeCrypto.preverifyEd25519). */
+  crypto?: NodeCrypto;
 }
 
 const API_PATH = /^\/v\d+(\/|$|\?)/;
@@ -42,6 +46,16 @@ function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | 'too-
     req.on('end', () => resolve(over ? 'too-large' : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** Verifies a signed request's signature off the event loop; the core then finds it verified. */
+function preverify(crypto: NodeCrypto, rr: RelayRequest): Promise<void> | undefined {
+  const header = rr.headers['x-tincan-auth'];
+  if (!header || rr.method === 'OPTIONS') return undefined;
+  const f = parseAuthHeader(header);
+  if (!f) return undefined;
+  const pathAndQuery = rr.query === '' ? rr.path : `${rr.path}?${rr.query}`;
+  return crypto.preverifyEd25519(f.key, authMessage(rr.method, pathAndQuery, crypto.sha256(rr.body), f.ts, f.nonce), f.sig);
 }
 
 function send(res: ServerResponse, r: RelayResponse): void {
@@ -73,6 +87,7 @@ export function createHttpHandler(opts: HttpAdapterOptions): ((req: IncomingMess
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const rr: RelayRequest = { method: (req.method ?? 'GET').toUpperCase(), path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1), headers, body };
     if (req.socket.remoteAddress) rr.remoteAddr = req.socket.remoteAddress;
+    if (opts.crypto) await preverify(opts.crypto, rr);
     const r = await opts.relay.handle(rr, { heartbeat: () => !req.socket.destroyed, aborted: () => req.socket.destroyed || (opts.closing?.() ?? false) });
     if (!res.headersSent && !req.socket.destroyed) send(res, r);
   }

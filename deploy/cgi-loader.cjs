@@ -86,5 +86,5 @@ try {
 
 if (!relay || typeof relay.runCgi !== 'function') fail('relay/relay.js does not export runCgi; upload the whole bundle again.');
 Promise.resolve()
-  .then(() => relay.runCgi({ configPath: path.join(dir, 'config.json') }))
+  .then(() => relay.runCgi({ configPath: path.join(dir, 'config.json'), sodiumAddon: path.join(dir, 'relay', 'sodium-native.node') }))
   .catch((e) => fail(`Unexpected failure: ${e && e.message ? e.message : String(e)}`));

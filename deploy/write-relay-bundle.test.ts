@@ -56,7 +56,8 @@ describe.runIf(built)('writeRelayBundle', () => {
     const guide = readFileSync(path.join(dir, 'UPLOAD.md'), 'utf8');
     expect(guide).toContain(r.supportedNode);
     expect(guide).toContain('https://example.org/chat/index.cgi');
-    expect(readdirSync(path.join(dir, 'relay')).sort()).toEqual(['.htaccess', 'better-sqlite3.LICENSE', 'better_sqlite3.node', 'relay.js']);
+    expect(readdirSync(path.join(dir, 'relay')).sort()).toEqual(['.htaccess', 'better-sqlite3.LICENSE', 'better_sqlite3.node', 'relay.js', 'sodium-native.LICENSE', 'sodium-native.node']);
+    expect(r.sodiumBytes).toBeGreaterThan(100_000);
   });
 
   it('without an owner, writes only the hash of a one-time setup code and puts the code in UPLOAD.md', () => {
@@ -128,6 +129,53 @@ describe.runIf(built)('writeRelayBundle', () => {
     expect(err.message).toContain(`Node ${process.version} (ABI ${process.versions.modules}`);
     expect(err.message).toContain('tincan relay bundle --node');
     expect(r.stderr).toContain('tincan relay:'); // lands in the web server's error log
+  });
+});
+
+describe.runIf(built)('signature checks in the CGI relay', () => {
+  // A signed owner request (open a channel) through index.cgi: it succeeds and a forged one fails,
+  // whichever library verifies; /v1/check names the library.
+  async function signedOpen(dir: string, ownerKeys: Awaited<ReturnType<typeof ownerPair>>, forge: boolean) {
+    const { authHeader, json, b64, rand } = await import('../server/test-support/signer.ts');
+    const body = json({ channel: b64(rand(16)), member: b64(rand(32)) });
+    let auth = authHeader(ownerKeys, 'POST', '/v1/channels', body);
+    if (forge) auth = auth.replace(/sig=([A-Za-z0-9_-])/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`);
+    const r = spawnSync(path.join(dir, 'index.cgi'), [], {
+      env: { PATH: '/usr/bin:/bin', GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'POST', PATH_INFO: '/v1/channels', QUERY_STRING: '', SCRIPT_NAME: '/chat/index.cgi', CONTENT_LENGTH: String(body.length), HTTP_X_TINCAN_AUTH: auth },
+      input: body,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    return { status: Number(/^Status: (\d+)/m.exec(r.stdout)?.[1] ?? 0), stderr: r.stderr };
+  }
+  async function ownerPair() {
+    const { newKey } = await import('../server/test-support/signer.ts');
+    return newKey();
+  }
+
+  it('uses libsodium’s addon when it loads, else node:crypto — with the same answers', async () => {
+    const keys = await ownerPair();
+    const dir = out();
+    writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner: keys.publicKey });
+    const crypto = () => JSON.parse(cgi(dir, { PATH_INFO: '/v1/check' }).body).crypto;
+    expect(crypto()).toBe('sodium-native');
+    expect((await signedOpen(dir, keys, false)).status).toBe(201);
+    expect((await signedOpen(dir, keys, true)).status).toBe(401);
+
+    // An older upload without the addon: node:crypto, silently.
+    rmSync(path.join(dir, 'relay/sodium-native.node'));
+    expect(crypto()).toBe('node:crypto');
+    const missing = await signedOpen(dir, keys, false);
+    expect(missing.status).toBe(201);
+    expect(missing.stderr).toBe('');
+    expect((await signedOpen(dir, keys, true)).status).toBe(401);
+
+    // A damaged addon: node:crypto, and one warning line for the error log.
+    writeFileSync(path.join(dir, 'relay/sodium-native.node'), 'not an ELF file');
+    expect(crypto()).toBe('node:crypto');
+    const damaged = await signedOpen(dir, keys, false);
+    expect(damaged.status).toBe(201);
+    expect(damaged.stderr).toMatch(/sodium-native did not load; using node:crypto/);
   });
 });
 

@@ -3,7 +3,8 @@
  *
  *   index.cgi     the CGI entry: `#!<absolute node> --v8-pool-size=1` + deploy/cgi-loader.cjs (755)
  *   relay/        relay.js (the esbuild bundle of server/main-cgi.ts, better-sqlite3's JS included)
- *                 and better_sqlite3.node, the SQLite addon built for one Node ABI; denied to the
+ *                 and better_sqlite3.node, the SQLite addon built for one Node ABI; sodium-native.node,
+ *                 libsodium's addon (N-API: any Node version) that verifies signatures; denied to the
  *                 web by its own .htaccess
  *   data/         the database and the V8 code cache; denied to the web; must be writable by the CGI
  *   config.json   owner key (or a one-time setup code's hash) and limits; denied to the web
@@ -58,6 +59,8 @@ export interface RelayBundleResult {
   /** Bytes of relay/relay.js + index.cgi (without the SQLite module and the web client). */
   relayBytes: number;
   sqliteBytes: number;
+  /** Bytes of relay/sodium-native.node; 0 when there is no build for this platform (node:crypto then). */
+  sodiumBytes: number;
   webBytes: number;
   /** True when dist/web was missing and a placeholder index.html was written. */
   webPlaceholder: boolean;
@@ -137,6 +140,8 @@ export function writeRelayBundle(options: RelayBundleOptions): RelayBundleResult
   copyFileSync(path.join(cgiDir, 'relay.js'), path.join(o.out, 'relay', 'relay.js'));
   writeFileSync(path.join(o.out, 'relay', '.htaccess'), privateHtaccess('the relay code and its SQLite module'));
   const sqliteBytes = copySqliteAddon(nativeSrc, path.join(o.out, 'relay'), o.root);
+  const sodiumBytes = copySodiumAddon(path.join(o.out, 'relay'), o.root);
+  if (sodiumBytes === 0) warnings.push(`sodium-native has no build for ${process.platform}-${process.arch}: the relay will verify signatures with node:crypto, which works but adds ~2 ms to each request.`);
 
   // index.cgi: shebang + loader. One flag only: Linux passes everything after the interpreter as a
   // single argument. --v8-pool-size=1 keeps Node at 4 threads (shared hosts count threads as processes).
@@ -186,7 +191,7 @@ export function writeRelayBundle(options: RelayBundleOptions): RelayBundleResult
   fixModes(o.out);
   chmodSync(path.join(o.out, 'index.cgi'), 0o755);
   const relayBytes = statSync(path.join(o.out, 'relay', 'relay.js')).size + statSync(path.join(o.out, 'index.cgi')).size;
-  return { out: o.out, setupCode, abi, platform, glibc, supportedNode, relayBytes, sqliteBytes, webBytes, webPlaceholder, warnings };
+  return { out: o.out, setupCode, abi, platform, glibc, supportedNode, relayBytes, sqliteBytes, sodiumBytes, webBytes, webPlaceholder, warnings };
 }
 
 /**
@@ -241,6 +246,19 @@ function copySqliteAddon(nativeFile: string, relayDir: string, root: string): nu
   const license = path.join(root, 'node_modules', 'better-sqlite3', 'LICENSE');
   if (existsSync(license)) copyFileSync(license, path.join(relayDir, 'better-sqlite3.LICENSE'));
   return statSync(nativeFile).size;
+}
+
+/**
+ * libsodium's addon from sodium-native's prebuilds for this platform (N-API: one file for every
+ * Node version), opened by the CGI relay with process.dlopen. Returns bytes, 0 when there is none.
+ */
+function copySodiumAddon(relayDir: string, root: string): number {
+  const pkg = path.join(root, 'node_modules', 'sodium-native');
+  const file = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'sodium-native.node');
+  if (!existsSync(file)) return 0;
+  copyFileSync(file, path.join(relayDir, 'sodium-native.node'));
+  if (existsSync(path.join(pkg, 'LICENSE'))) copyFileSync(path.join(pkg, 'LICENSE'), path.join(relayDir, 'sodium-native.LICENSE'));
+  return statSync(file).size;
 }
 
 /** Copies files for which keep(relativePath) holds; returns the bytes copied. */

@@ -175,6 +175,8 @@ export const CheckSchema = z.object({
   /** Whether an X-Tincan-Auth header reached the relay on this very request (send a dummy one). */
   authHeaderReceived: z.boolean(),
   adapter: z.enum(['cgi', 'standalone']),
+  /** Which library verifies signatures: 'sodium-native' (libsodium's addon) or 'node:crypto'. */
+  crypto: z.optional(z.string()),
 });
 export type Check = z.infer<typeof CheckSchema>;
 

@@ -58,6 +58,7 @@ export interface Relay {
 
 /** Builds a relay over its ports. */
 export function createRelay(deps: h.Deps): Relay {
+  const encode = deps.config.host.encodeBase64Url ?? toBase64Url;
   const logUnexpected = (e: unknown, where: string): string => {
     const requestId = toBase64Url(deps.crypto.randomBytes(9));
     deps.log.error('unexpected error', { requestId, where, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
@@ -113,7 +114,7 @@ export function createRelay(deps: h.Deps): Relay {
         const r = deps.store.fetchEnvelopes({ channel, after: cursor, limit: 500, now: deps.clock.now() });
         if (r.envelopes.length === 0) break;
         cursor = r.envelopes[r.envelopes.length - 1]!.seq;
-        send({ type: 'envelopes', channel: frame.channel, envelopes: r.envelopes.map(h.toWireEnvelope), cursor });
+        send({ type: 'envelopes', channel: frame.channel, envelopes: r.envelopes.map((e) => h.toWireEnvelope(e, encode)), cursor });
         if (!r.more) break;
       }
       let active = true;
@@ -128,7 +129,7 @@ export function createRelay(deps: h.Deps): Relay {
           return;
         }
         cursor = e.seq;
-        send({ type: 'envelopes', channel: frame.channel, envelopes: [h.toWireEnvelope(e)], cursor });
+        send({ type: 'envelopes', channel: frame.channel, envelopes: [h.toWireEnvelope(e, encode)], cursor });
       });
       return () => {
         active = false;

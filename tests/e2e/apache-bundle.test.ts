@@ -69,7 +69,7 @@ describe.runIf(run)('relay bundle under Apache with mod_rewrite', () => {
     expect(info.owner).toBe(Buffer.from(s.owner.publicKey).toString('base64url'));
     expect(info.transports).toEqual(['http']);
     const check = await (await fetch(`${s.folder}/v1/check`, { headers: { 'X-Tincan-Auth': 'probe' } })).json();
-    expect(check).toMatchObject({ node: process.version, dataWritable: true, authHeaderReceived: true, adapter: 'cgi', sqlite: { driver: 'better-sqlite3', journalMode: 'wal' } });
+    expect(check).toMatchObject({ node: process.version, dataWritable: true, authHeaderReceived: true, adapter: 'cgi', crypto: 'sodium-native', sqlite: { driver: 'better-sqlite3', journalMode: 'wal' } });
   });
 
   it('serves the web client with sane caching: pages revalidated, hashed files immutable', async () => {

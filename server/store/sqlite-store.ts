@@ -22,6 +22,14 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Skip the WAL probe and use the rollback journal (for tests of that mode). */
   forceRollbackJournal?: boolean;
+  /**
+   * For a long-running relay that owns the database (standalone): the `atomically` calls of one
+   * turn of the event loop share one transaction, committed at the end of the turn (setImmediate),
+   * each inside its own savepoint. One commit then writes the pages that many requests share
+   * (totals, channel rows, the ends of the indexes) once. Nothing written is durable until
+   * `settled()` resolves: callers hold answers and pushes until then.
+   */
+  groupCommit?: boolean;
 }
 
 export type SqliteStore = Store & {
@@ -29,6 +37,12 @@ export type SqliteStore = Store & {
   integrityCheck(): string;
   /** The journal mode in use. */
   readonly journalMode: string;
+  /**
+   * With `groupCommit`: null when every write is committed, else a promise that resolves when the
+   * open group has committed, or rejects (TincanError) when the commit failed and was rolled back.
+   * Always null without `groupCommit`.
+   */
+  settled(): Promise<void> | null;
 };
 
 type Row = Record<string, unknown>;
@@ -100,6 +114,35 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const inTx = db.transaction((fn: () => unknown) => fn());
   const tx = <T>(fn: () => T): T => guard(() => inTx.immediate(fn) as T);
 
+  // Group commit (opts.groupCommit): one open transaction per turn of the event loop.
+  let group: { done: Promise<void>; resolve: () => void; reject: (e: unknown) => void; timer: NodeJS.Immediate } | null = null;
+  const beginStmt = opts.groupCommit ? db.prepare('BEGIN IMMEDIATE') : null;
+  const commitStmt = opts.groupCommit ? db.prepare('COMMIT') : null;
+  const commitGroup = (): void => {
+    const g = group;
+    if (!g) return;
+    group = null;
+    clearImmediate(g.timer);
+    try {
+      guard(() => commitStmt!.run());
+      g.resolve();
+    } catch (e) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      g.reject(e instanceof TincanError ? e : new TincanError('unavailable', 'The relay could not save this change; retry in a moment.'));
+    }
+  };
+  const openGroup = (): void => {
+    guard(() => beginStmt!.run());
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    done.catch(() => {}); // a failure is reported to whoever awaits settled(); none may
+    group = { done, resolve, reject, timer: setImmediate(commitGroup) };
+  };
+
   const getMeta = (key: string): Uint8Array | null => {
     const r = get('SELECT value FROM meta WHERE key = ?', key);
     return r ? new Uint8Array(r['value'] as Buffer) : null;
@@ -154,7 +197,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
   const store: SqliteStore = {
     journalMode,
+    settled: () => group?.done ?? null,
     atomically: <T>(fn: () => T): T => {
+      if (opts.groupCommit && !group) openGroup();
       // Inside, every tx() runs as a SAVEPOINT (better-sqlite3 nests transactions that way).
       let failure: { e: unknown } | null = null;
       const out = tx(() => {
@@ -328,6 +373,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     },
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
     close: () => {
+      commitGroup();
       if (db.open) db.close();
     },
   };

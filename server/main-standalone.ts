@@ -55,7 +55,7 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
   }
   mkdirSync(dataDir, { recursive: true });
   const crypto = createNodeCrypto();
-  const store = createSqliteStore({ file: path.join(dataDir, 'relay.db'), log });
+  const store = createSqliteStore({ file: path.join(dataDir, 'relay.db'), log, groupCommit: true });
   let setupCode: string | null = null;
   if (!opts.owner && !store.getOwner()) {
     setupCode = toBase64Url(crypto.randomBytes(15));
@@ -72,10 +72,10 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     notifier,
     config: { limits, software: SOFTWARE, transports: ['http', 'ws'], host: { node: process.version, adapter: 'standalone' } },
   });
-  const handler = createHttpHandler({ relay, crypto, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot, closing: () => closing });
+  const handler = createHttpHandler({ relay, crypto, settled: store.settled, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot, closing: () => closing });
   const server: Server = createServer(handler);
   server.requestTimeout = 0; // long polls may take maxWaitSeconds
-  const ws = attachWs(server, relay);
+  const ws = attachWs(server, relay, { settled: store.settled });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());

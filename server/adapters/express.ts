@@ -23,6 +23,8 @@ export interface HttpAdapterOptions {
   webRoot?: string | undefined;
   /** When given, signatures are checked on the thread pool before the core runs (see NodeCrypto.preverifyEd25519). */
   crypto?: NodeCrypto;
+  /** The store's group commit (SqliteStore.settled): an answer waits until what it reports is durable. */
+  settled?: () => Promise<void> | null;
 }
 
 const API_PATH = /^\/v\d+(\/|$|\?)/;
@@ -88,7 +90,16 @@ export function createHttpHandler(opts: HttpAdapterOptions): ((req: IncomingMess
     const rr: RelayRequest = { method: (req.method ?? 'GET').toUpperCase(), path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1), headers, body };
     if (req.socket.remoteAddress) rr.remoteAddr = req.socket.remoteAddress;
     if (opts.crypto) await preverify(opts.crypto, rr);
-    const r = await opts.relay.handle(rr, { heartbeat: () => !req.socket.destroyed, aborted: () => req.socket.destroyed || (opts.closing?.() ?? false) });
+    let r = await opts.relay.handle(rr, { heartbeat: () => !req.socket.destroyed, aborted: () => req.socket.destroyed || (opts.closing?.() ?? false) });
+    const committed = opts.settled?.();
+    if (committed) {
+      try {
+        await committed;
+      } catch (e) {
+        // What this request changed was rolled back with its group: it must not be reported done.
+        r = errorResponse(e instanceof TincanError ? e : new TincanError('unavailable', 'The relay could not save this change; retry in a moment.'));
+      }
+    }
     if (!res.headersSent && !req.socket.destroyed) send(res, r);
   }
 

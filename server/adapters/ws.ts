@@ -16,7 +16,18 @@ export interface WsPush {
   close(): Promise<void>;
 }
 
-export function attachWs(server: Server, relay: Relay, pathPrefix = '/v1/ws'): WsPush {
+export interface WsOptions {
+  /**
+   * The store's group commit (SqliteStore.settled): frames wait until what they report is durable.
+   * A connection whose frames reported a change that was then rolled back is closed; the client
+   * subscribes again from its cursor.
+   */
+  settled?: () => Promise<void> | null;
+  pathPrefix?: string;
+}
+
+export function attachWs(server: Server, relay: Relay, opts: WsOptions = {}): WsPush {
+  const pathPrefix = opts.pathPrefix ?? '/v1/ws';
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((req.url ?? '').split('?')[0] !== pathPrefix) {
@@ -29,8 +40,28 @@ export function attachWs(server: Server, relay: Relay, pathPrefix = '/v1/ws'): W
 
   function serve(ws: WebSocket): void {
     const subs = new Map<string, () => void>();
+    // Frames held until the group commit they depend on settles, in order.
+    let held: string[] | null = null;
+    const release = (): void => {
+      // Frames added meanwhile may report a newer group: wait for that one too.
+      const next = opts.settled?.();
+      if (next) return void next.then(release, () => ws.terminate());
+      const frames = held ?? [];
+      held = null;
+      if (ws.readyState !== ws.OPEN) return;
+      for (const text of frames) ws.send(text);
+    };
     const send = (f: WsServerFrame) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
+      if (ws.readyState !== ws.OPEN) return;
+      const text = JSON.stringify(f);
+      if (held) {
+        held.push(text);
+        return;
+      }
+      const committed = opts.settled?.();
+      if (!committed) return ws.send(text);
+      held = [text];
+      committed.then(release, () => ws.terminate());
     };
     ws.on('message', (data, isBinary) => {
       let frame;

@@ -14,9 +14,9 @@ const targets = {
   cli: async () => {
     // The whole CLI as one CommonJS bundle, run by a launcher (client-cli/launch.cjs → main.js)
     // through a V8 code cache: a fresh `tincan send` then skips most parse/compile work. Pure-JS
-    // packages it needs (zod, commander, libsodium) are bundled too (resolving them from
-    // node_modules file by file costs more); the native module and what only some commands load
-    // (QR codes, ws, Argon2id) stay external.
+    // packages it needs (zod, commander, libsodium, better-sqlite3's JavaScript) are bundled too
+    // (resolving them from node_modules file by file costs more); native modules and what only
+    // some commands load (QR codes, ws, Argon2id) stay external.
     const { copyFileSync, readFileSync, rmSync, writeFileSync, mkdirSync } = await import('node:fs');
     rmSync(at('dist/cli'), { recursive: true, force: true });
     mkdirSync(at('dist/cli'), { recursive: true });
@@ -59,7 +59,9 @@ const targets = {
       format: 'cjs',
       platform: 'node',
       target: 'node20',
-      external: ['better-sqlite3', 'libsodium-wrappers-sumo', 'qrcode', 'ws', 'express'],
+      // better-sqlite3's JavaScript is bundled (client-cli/sqlite-binding.ts names its native module);
+      // `bindings`, which it needs only without that name, is not.
+      external: ['bindings', 'libsodium-wrappers-sumo', 'qrcode', 'ws', 'express'],
       define: { 'import.meta.url': '__tincanModuleUrl' },
       // import() becomes require() (see launch.mjs: an ES module is imported via __tincanImport).
       supported: { 'dynamic-import': false },

@@ -13,14 +13,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { toBase64Url, utf8 } from '../protocol/encoding.ts';
 import type { Limits } from '../protocol/wire.ts';
 import { createHttpHandler } from './adapters/express.ts';
-import { createNodeCrypto, createStderrLog, systemClock } from './adapters/node-crypto.ts';
+import { createNodeCrypto, createStderrLog, systemClock, type NodeCrypto } from './adapters/node-crypto.ts';
+import { loadSodiumCrypto } from './adapters/sodium-crypto.ts';
 import { attachWs } from './adapters/ws.ts';
 import { createMemoryNotifier } from './core/memory-notifier.ts';
-import type { Log } from './core/ports.ts';
+import type { Crypto, Log } from './core/ports.ts';
 import { createRelay } from './core/relay.ts';
 import { mergeLimits, seedOwnership, SOFTWARE } from './relay-config.ts';
 import { createSqliteStore } from './store/sqlite-store.ts';
@@ -54,7 +56,7 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new Error('dataDir must not be inside webRoot: the database would be downloadable');
   }
   mkdirSync(dataDir, { recursive: true });
-  const crypto = createNodeCrypto();
+  const { crypto, offload } = chooseCrypto(log);
   const store = createSqliteStore({ file: path.join(dataDir, 'relay.db'), log, groupCommit: true });
   let setupCode: string | null = null;
   if (!opts.owner && !store.getOwner()) {
@@ -72,7 +74,7 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     notifier,
     config: { limits, software: SOFTWARE, transports: ['http', 'ws'], host: { node: process.version, adapter: 'standalone' } },
   });
-  const handler = createHttpHandler({ relay, crypto, settled: store.settled, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot, closing: () => closing });
+  const handler = createHttpHandler({ relay, ...(offload ? { crypto: offload } : {}), settled: store.settled, maxBodyBytes: limits.maxBodyBytes, webRoot: opts.webRoot, closing: () => closing });
   const server: Server = createServer(handler);
   server.requestTimeout = 0; // long polls may take maxWaitSeconds
   const ws = attachWs(server, relay, { settled: store.settled });
@@ -103,4 +105,20 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
         store.close();
       })()),
   };
+}
+
+/**
+ * libsodium's native addon (sodium-native, a dependency; Ed25519 verification ~50 µs of CPU) when
+ * it loads; else node:crypto (~110 µs per verification, OpenSSL), whose verifications the HTTP
+ * adapter then runs on libuv's thread pool so that they do not hold up the event loop.
+ */
+function chooseCrypto(log: Log): { crypto: Crypto; offload?: NodeCrypto } {
+  try {
+    const pkg = path.dirname(createRequire(import.meta.url).resolve('sodium-native/package.json'));
+    return { crypto: loadSodiumCrypto(path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'sodium-native.node')) };
+  } catch (e) {
+    log.warn('sodium-native did not load; verifying signatures with node:crypto', { error: e instanceof Error ? e.message : String(e) });
+    const crypto = createNodeCrypto();
+    return { crypto, offload: crypto };
+  }
 }

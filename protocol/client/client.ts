@@ -130,7 +130,13 @@ export function createClient(deps: ClientDeps) {
       run(async (): Promise<SendResult> => {
         if (!text) throw new TincanError('bad-request', 'there is nothing to send (empty text)');
         await engine.identity();
-        const conv = await resolveConversation(engine, ref);
+        let conv = await resolveConversation(engine, ref);
+        // Still waiting for the invite to be used: the friend may have joined since the last sync.
+        // Look (one sync of this conversation) before telling the person to wait.
+        if (conv.state !== 'active') {
+          await syncConversation(engine, conv.id, true);
+          conv = await resolveConversation(engine, conv.id);
+        }
         return sendText(engine, conv, text);
       }),
 

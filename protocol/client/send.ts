@@ -57,7 +57,7 @@ export async function preparePayload(
   body: Uint8Array,
 ): Promise<{ conv: ConversationRecord; msgId: string; sentAt: number; changes: StoreChange[]; outbox: OutboxRecord[] }> {
   if (conv.state !== 'active' || !conv.session) {
-    throw new TincanError('conversation-not-found', `nobody has joined "${conv.name}" yet; wait until your invite is used (\`tincan sync\` notices it)`);
+    throw new TincanError('conversation-not-found', `nobody has joined "${conv.name}" yet: your invite has not been used. Send again once your friend has joined (\`tincan list\` shows it)`);
   }
   const now = engine.clock.now();
   const msgIdBytes = crypto.randomBytes(16);

@@ -74,6 +74,19 @@ describe('client engine on real relays', () => {
     expect(await alice.engine.store.listPendingInvites()).toEqual([]);
   });
 
+  it('the inviter can send right after the join, without syncing first', async () => {
+    const carol = newClient();
+    await carol.init('carol');
+    const { invite: toCarol } = await alice.createInvite({ name: 'carol' });
+    // Before anyone joins: a clear error, nothing queued.
+    await expect(alice.send('carol', 'too early')).rejects.toMatchObject({ code: 'conversation-not-found', message: expect.stringContaining('has not been used') });
+    await carol.join(toCarol, {});
+    const sent = await alice.send('carol', 'welcome, carol');
+    expect(sent.posted).toBe(1);
+    expect((await carol.sync()).conversations[0]!.newMessages.map((m) => m.text)).toEqual(['welcome, carol']);
+    await alice.forget('carol');
+  });
+
   it('a second use of the invite fails with invite-used', async () => {
     const carol = newClient();
     await carol.init('carol');

@@ -246,7 +246,8 @@ describe.runIf(run && !!node22 && process.versions.modules !== '127')('the bundl
     const folder = `${web.origin}/chat`;
     const check = await (await fetch(`${folder}/v1/check`, { headers: { 'X-Tincan-Auth': 'probe' } })).json();
     expect(check.node).toMatch(/^v22\./);
-    expect(check.sqlite.journalMode).toBe('wal');
+    expect(check.sqlite).toMatchObject({ driver: 'node:sqlite', journalMode: 'wal' });
+    expect(check.crypto).toBe('sodium-native'); // N-API: the same addon file on every Node version
     const j = await relayJourney(folder, owner);
     expect(j.bobSaw).toEqual(['hi bob (opaque bytes to the relay)', 'hi alice']);
     const relay = relayClient(folder, 60_000);

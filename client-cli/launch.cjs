@@ -38,9 +38,6 @@ for (const p of places) {
 // decode in JavaScript on every start (see scripts/build.mjs).
 const wasmFile = path.join(dir, 'libsodium.wasm');
 if (existsSync(wasmFile)) globalThis.__tincanSodiumInstantiate = (imports, done) => {
-  // Compile each WebAssembly function when first called instead of all of libsodium up front on
-  // background threads: a `send` calls few of them (~15 ms less CPU per start).
-  require('node:v8').setFlagsFromString('--wasm-lazy-compilation');
   WebAssembly.instantiate(readFileSync(wasmFile), imports).then(
     (r) => done(r.instance, r.module),
     (err) => process.stderr.write(`tincan: cannot load ${wasmFile} (${err.message}); reinstall or run \`npm run build\`\n`),

@@ -76,82 +76,87 @@ export function createSqliteStore(o: SqliteStoreOptions): ClientStore {
       }).immediate();
     }
   }
+  // Statements are prepared on first use: a command runs a few of them (a `send` about six of 25).
+  const lazy = <P extends unknown[] = unknown[], R = unknown>(sql: string): (() => Database.Statement<P, R>) => {
+    let st: Database.Statement<P, R> | undefined;
+    return () => (st ??= db.prepare<P, R>(sql));
+  };
   const q = {
-    identity: db.prepare<[], { json: string }>('SELECT json FROM identity WHERE id = 1'),
-    meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-    convs: db.prepare<[], { json: string }>('SELECT json FROM conversations ORDER BY n'),
-    conv: db.prepare<[string], { json: string }>('SELECT json FROM conversations WHERE id = ?'),
-    msgsAll: db.prepare<[string], { json: string }>('SELECT json FROM messages WHERE conversation_id = ? ORDER BY ord'),
-    msgsLast: db.prepare<[string, number], { json: string }>(
+    identity: lazy<[], { json: string }>('SELECT json FROM identity WHERE id = 1'),
+    meta: lazy<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    convs: lazy<[], { json: string }>('SELECT json FROM conversations ORDER BY n'),
+    conv: lazy<[string], { json: string }>('SELECT json FROM conversations WHERE id = ?'),
+    msgsAll: lazy<[string], { json: string }>('SELECT json FROM messages WHERE conversation_id = ? ORDER BY ord'),
+    msgsLast: lazy<[string, number], { json: string }>(
       'SELECT json FROM (SELECT json, ord FROM messages WHERE conversation_id = ? ORDER BY ord DESC LIMIT ?) ORDER BY ord',
     ),
-    msg: db.prepare<[string, string], { json: string }>('SELECT json FROM messages WHERE conversation_id = ? AND id = ?'),
-    outboxAll: db.prepare<[], { json: string }>('SELECT json FROM outbox ORDER BY created_at, n'),
-    outboxConv: db.prepare<[string], { json: string }>('SELECT json FROM outbox WHERE conversation_id = ? ORDER BY created_at, n'),
-    invites: db.prepare<[], { json: string }>('SELECT json FROM invites ORDER BY rowid'),
-    seen: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE conversation_id = ? AND envelope_id = ?'),
+    msg: lazy<[string, string], { json: string }>('SELECT json FROM messages WHERE conversation_id = ? AND id = ?'),
+    outboxAll: lazy<[], { json: string }>('SELECT json FROM outbox ORDER BY created_at, n'),
+    outboxConv: lazy<[string], { json: string }>('SELECT json FROM outbox WHERE conversation_id = ? ORDER BY created_at, n'),
+    invites: lazy<[], { json: string }>('SELECT json FROM invites ORDER BY rowid'),
+    seen: lazy<[string, string], { one: number }>('SELECT 1 AS one FROM seen WHERE conversation_id = ? AND envelope_id = ?'),
   };
   const w = o.readonly
     ? null
     : {
-        identity: db.prepare('INSERT INTO identity (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json'),
-        metaPut: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-        metaDel: db.prepare('DELETE FROM meta WHERE key = ?'),
-        conv: db.prepare('INSERT INTO conversations (id, json) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json'),
-        convDel: db.prepare('DELETE FROM conversations WHERE id = ?'),
-        msgsDel: db.prepare('DELETE FROM messages WHERE conversation_id = ?'),
-        outboxDelConv: db.prepare('DELETE FROM outbox WHERE conversation_id = ?'),
-        inviteDel: db.prepare('DELETE FROM invites WHERE conversation_id = ?'),
-        seenDelConv: db.prepare('DELETE FROM seen WHERE conversation_id = ?'),
-        msg: db.prepare(
+        identity: lazy('INSERT INTO identity (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json'),
+        metaPut: lazy('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+        metaDel: lazy('DELETE FROM meta WHERE key = ?'),
+        conv: lazy('INSERT INTO conversations (id, json) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json'),
+        convDel: lazy('DELETE FROM conversations WHERE id = ?'),
+        msgsDel: lazy('DELETE FROM messages WHERE conversation_id = ?'),
+        outboxDelConv: lazy('DELETE FROM outbox WHERE conversation_id = ?'),
+        inviteDel: lazy('DELETE FROM invites WHERE conversation_id = ?'),
+        seenDelConv: lazy('DELETE FROM seen WHERE conversation_id = ?'),
+        msg: lazy(
           'INSERT INTO messages (conversation_id, id, ord, json) VALUES (?, ?, ?, ?) ON CONFLICT (conversation_id, id) DO UPDATE SET ord = excluded.ord, json = excluded.json',
         ),
-        outbox: db.prepare(
+        outbox: lazy(
           `INSERT INTO outbox (id, conversation_id, created_at, n, json) VALUES (?, ?, ?, (SELECT coalesce(max(n), 0) + 1 FROM outbox), ?)
            ON CONFLICT (id) DO UPDATE SET json = excluded.json`,
         ),
-        outboxDel: db.prepare('DELETE FROM outbox WHERE id = ?'),
-        invite: db.prepare('INSERT INTO invites (conversation_id, json) VALUES (?, ?) ON CONFLICT (conversation_id) DO UPDATE SET json = excluded.json'),
-        seen: db.prepare('INSERT OR IGNORE INTO seen (conversation_id, envelope_id) VALUES (?, ?)'),
+        outboxDel: lazy('DELETE FROM outbox WHERE id = ?'),
+        invite: lazy('INSERT INTO invites (conversation_id, json) VALUES (?, ?) ON CONFLICT (conversation_id) DO UPDATE SET json = excluded.json'),
+        seen: lazy('INSERT OR IGNORE INTO seen (conversation_id, envelope_id) VALUES (?, ?)'),
       };
 
   const applyOne = (c: StoreChange) => {
     if (!w) throw new Error('read-only store');
     switch (c.type) {
       case 'put-identity':
-        w.identity.run(toJson(c.identity));
+        w.identity().run(toJson(c.identity));
         break;
       case 'put-meta':
-        if (c.value === null) w.metaDel.run(c.key);
-        else w.metaPut.run(c.key, JSON.stringify(c.value));
+        if (c.value === null) w.metaDel().run(c.key);
+        else w.metaPut().run(c.key, JSON.stringify(c.value));
         break;
       case 'put-conversation':
-        w.conv.run(c.conversation.id, toJson(c.conversation));
+        w.conv().run(c.conversation.id, toJson(c.conversation));
         break;
       case 'delete-conversation':
-        w.convDel.run(c.id);
-        w.msgsDel.run(c.id);
-        w.outboxDelConv.run(c.id);
-        w.inviteDel.run(c.id);
-        w.seenDelConv.run(c.id);
+        w.convDel().run(c.id);
+        w.msgsDel().run(c.id);
+        w.outboxDelConv().run(c.id);
+        w.inviteDel().run(c.id);
+        w.seenDelConv().run(c.id);
         break;
       case 'put-message':
-        w.msg.run(c.message.conversationId, c.message.id, c.message.ord, toJson(c.message));
+        w.msg().run(c.message.conversationId, c.message.id, c.message.ord, toJson(c.message));
         break;
       case 'put-outbox':
-        w.outbox.run(c.entry.id, c.entry.conversationId, c.entry.createdAt, toJson(c.entry));
+        w.outbox().run(c.entry.id, c.entry.conversationId, c.entry.createdAt, toJson(c.entry));
         break;
       case 'delete-outbox':
-        w.outboxDel.run(c.id);
+        w.outboxDel().run(c.id);
         break;
       case 'put-pending-invite':
-        w.invite.run(c.invite.conversationId, toJson(c.invite));
+        w.invite().run(c.invite.conversationId, toJson(c.invite));
         break;
       case 'delete-pending-invite':
-        w.inviteDel.run(c.conversationId);
+        w.inviteDel().run(c.conversationId);
         break;
       case 'add-seen':
-        w.seen.run(c.conversationId, c.envelopeId);
+        w.seen().run(c.conversationId, c.envelopeId);
         break;
       default: {
         const never: never = c;
@@ -165,37 +170,37 @@ export function createSqliteStore(o: SqliteStoreOptions): ClientStore {
 
   return {
     async getIdentity() {
-      const row = q.identity.get();
+      const row = q.identity().get();
       return row ? fromJson<IdentityRecord>(row.json) : null;
     },
     async getMeta(key) {
-      const row = q.meta.get(key);
+      const row = q.meta().get(key);
       return row ? (JSON.parse(row.value) as MetaValue) : null;
     },
     async listConversations() {
-      return q.convs.all().map((r) => fromJson<ConversationRecord>(r.json));
+      return q.convs().all().map((r) => fromJson<ConversationRecord>(r.json));
     },
     async getConversation(id) {
-      const row = q.conv.get(id);
+      const row = q.conv().get(id);
       return row ? fromJson<ConversationRecord>(row.json) : null;
     },
     async listMessages(conversationId, opts) {
-      const rows = opts?.limit !== undefined ? q.msgsLast.all(conversationId, opts.limit) : q.msgsAll.all(conversationId);
+      const rows = opts?.limit !== undefined ? q.msgsLast().all(conversationId, opts.limit) : q.msgsAll().all(conversationId);
       return rows.map((r) => fromJson<MessageRecord>(r.json));
     },
     async getMessage(conversationId, id) {
-      const row = q.msg.get(conversationId, id);
+      const row = q.msg().get(conversationId, id);
       return row ? fromJson<MessageRecord>(row.json) : null;
     },
     async listOutbox(conversationId) {
-      const rows = conversationId === undefined ? q.outboxAll.all() : q.outboxConv.all(conversationId);
+      const rows = conversationId === undefined ? q.outboxAll().all() : q.outboxConv().all(conversationId);
       return rows.map((r) => fromJson<OutboxRecord>(r.json));
     },
     async listPendingInvites() {
-      return q.invites.all().map((r) => fromJson<PendingInviteRecord>(r.json));
+      return q.invites().all().map((r) => fromJson<PendingInviteRecord>(r.json));
     },
     async hasSeen(conversationId, envelopeId) {
-      return q.seen.get(conversationId, envelopeId) !== undefined;
+      return q.seen().get(conversationId, envelopeId) !== undefined;
     },
     async apply(changes) {
       // .immediate(): take the write lock up front rather than upgrading mid-transaction.

@@ -158,6 +158,9 @@ identity can open channels here; everyone else joins through invites. Nothing to
     Node's built-in \`node:sqlite\` instead (any platform).
   - Any other Node (older majors, 22.0–22.12) answers every request with a 500; \`tincan relay check\`
     and \`check.html\` name the mismatch.
+  - Signatures are checked with libsodium's addon (\`relay/sodium-native.node\`, N-API: the same
+    file works on every Node version of the platform). Where it does not load, the relay uses
+    Node's own \`node:crypto\` instead: same answers, about 2 ms slower per request.
 - **To make a bundle for another Node or platform:** on a machine with that Node (same major
   version and platform as the host, and a glibc no newer than the host's), install Tincan
   (\`npm install\` builds better-sqlite3 for that Node) and run \`tincan relay bundle --node <path on the host>\` there.

@@ -14,7 +14,9 @@
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
-const Module = require('module');
+// The CommonJS Module class, without `require('module')`: that public module loads the ES module
+// and source map machinery too (~0.25 ms per request).
+const Module = module.constructor;
 
 const dir = __dirname;
 const bundleFile = path.join(dir, 'relay', 'relay.js');

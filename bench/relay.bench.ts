@@ -136,7 +136,17 @@ async function standaloneBench(): Promise<void> {
   buildSync({ entryPoints: [path.join(root, 'server/test-support/standalone-main.ts')], outfile: entry, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
   const owner = newKey();
   const child = spawn(process.execPath, [...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['BENCH_PROF']] : []), ...(process.env['BENCH_RELAY_FLAGS'] ?? '').split(' ').filter(Boolean), entry, path.join(dir, 'data'), '0', owner.b64, JSON.stringify({ ratePerMinute: 10_000_000 })], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url: string = await new Promise((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  // The URL line; anything else the relay prints (e.g. --trace-gc from BENCH_RELAY_FLAGS) goes to stderr: a full pipe would stall it.
+  const url: string = await new Promise((resolve) => {
+    let found = false;
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = found ? null : /^http:\/\/\S+$/m.exec(d.toString());
+      if (m) {
+        found = true;
+        resolve(m[0]);
+      } else process.stderr.write(d);
+    });
+  });
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const post = (key: TestKey, p: string, body: unknown) =>

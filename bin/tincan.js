@@ -9,4 +9,12 @@ if (!existsSync(main)) {
   process.stderr.write('tincan: the CLI is not built yet. Run `npm install` (or `npm run build`) in the Tincan folder.\n');
   process.exit(70);
 }
-require(main);
+try {
+  require(main);
+} catch (err) {
+  // A build from before dist/cli was CommonJS (no dist/cli/package.json): its main.js is an ES
+  // module, which Node before 20.19 cannot require.
+  if (!err || err.code !== 'ERR_REQUIRE_ESM' || existsSync(path.join(path.dirname(main), 'package.json'))) throw err;
+  process.stderr.write('tincan: the CLI build is out of date. Run `npm run build` in the Tincan folder.\n');
+  process.exit(70);
+}

@@ -43,169 +43,219 @@ export const b64Fixed = (bytes: number) =>
 export const b64Max = (maxBytes: number) =>
   z.string().check(z.regex(B64URL), z.maxLength(Math.ceil((maxBytes * 4) / 3)));
 
+/**
+ * A schema built on its first use, then kept. The CGI relay starts one process per request and
+ * needs only its route's schemas: building every schema at load cost ~1.4 ms of that request. So
+ * the relay takes what it parses from `onDemand` below; every `…Schema` constant is built at once
+ * but marked pure, so a bundle that never uses it (the relay's) drops it.
+ */
+function once<T>(build: () => T): () => T {
+  let schema: T | undefined;
+  return () => (schema ??= build());
+}
+
+/** Builds a schema at once, marked pure: a bundle that never uses it drops it (esbuild does not act on zod's own annotations). */
+function now<T>(build: () => T): T {
+  return build();
+}
+
+const channelId = once(() => b64Fixed(16));
+const publicKey = once(() => b64Fixed(32));
+const envelopeId = once(() => b64Fixed(16));
+const tokenHash = once(() => b64Fixed(32));
+const token = once(() => b64Fixed(32));
+const seq = once(() => z.int().check(z.minimum(0)));
+const unixMs = once(() => z.int().check(z.minimum(0)));
+
 /** A channel id: 16 bytes, chosen by the client (derived from the invite secret). */
-export const ChannelIdSchema = b64Fixed(16);
+export const ChannelIdSchema = /* @__PURE__ */ channelId();
 /** An Ed25519 public key (owner or member). */
-export const PublicKeySchema = b64Fixed(32);
+export const PublicKeySchema = /* @__PURE__ */ publicKey();
 /** A client-chosen envelope id: 16 random bytes. */
-export const EnvelopeIdSchema = b64Fixed(16);
+export const EnvelopeIdSchema = /* @__PURE__ */ envelopeId();
 /** SHA-256 of a one-time invite token. */
-export const TokenHashSchema = b64Fixed(32);
+export const TokenHashSchema = /* @__PURE__ */ tokenHash();
 /** A one-time invite token as presented by the joiner: 32 bytes. */
-export const TokenSchema = b64Fixed(32);
-const Seq = z.int().check(z.minimum(0));
-const UnixMs = z.int().check(z.minimum(0));
+export const TokenSchema = /* @__PURE__ */ token();
+const Seq = /* @__PURE__ */ seq();
+const UnixMs = /* @__PURE__ */ unixMs();
+
+/** What a relay parses, each schema built on first use (see `once`); the same objects as the constants. */
+export const onDemand = {
+  channelId,
+  claimRequest: once(() => z.strictObject({ setupCode: z.string().check(z.minLength(1), z.maxLength(64)), owner: publicKey() })),
+  openChannelRequest: once(() =>
+    z.strictObject({
+      channel: channelId(),
+      /** The opener's own member key for this channel (unlinkable to the owner key). */
+      member: publicKey(),
+      /** One-time invite token (hash) that lets one more member join. */
+      token: z.optional(z.strictObject({ hash: tokenHash(), expiresAt: unixMs() })),
+    }),
+  ),
+  addTokenRequest: once(() => z.strictObject({ hash: tokenHash(), expiresAt: unixMs() })),
+  joinRequest: once(() => z.strictObject({ token: token() })),
+  postEnvelopeRequest: once(() => z.strictObject({ id: envelopeId(), data: b64Max(DEFAULT_LIMITS.maxEnvelopeBytes) })),
+  ackRequest: once(() => z.strictObject({ upTo: seq() })),
+  wsClientFrame: once(() =>
+    z.discriminatedUnion('type', [
+      z.object({
+        type: z.literal('subscribe'),
+        channel: channelId(),
+        after: seq(),
+        /** An X-Tincan-Auth value signed over method SUBSCRIBE and path /v1/channels/:channel/envelopes?after=N. */
+        auth: z.string().check(z.maxLength(1024)),
+      }),
+      z.object({ type: z.literal('unsubscribe'), channel: channelId() }),
+      z.object({ type: z.literal('ping') }),
+    ]),
+  ),
+};
 
 // ---- GET /v1/info ----
-export const InfoSchema = z.object({
-  protocol: z.literal('tincan'),
-  versions: z.array(z.int()),
-  software: z.string(),
-  transports: z.array(z.enum(['http', 'ws'])),
-  limits: z.object({
-    maxBodyBytes: z.int(),
-    maxEnvelopeBytes: z.int(),
-    maxChannelEnvelopes: z.int(),
-    maxChannelBytes: z.int(),
-    maxChannels: z.int(),
-    maxRelayBytes: z.int(),
-    maxMembers: z.int(),
-    ratePerMinute: z.int(),
-    envelopeTtlSeconds: z.int(),
-    maxWaitSeconds: z.int(),
-    authWindowSeconds: z.int(),
+export const InfoSchema = /* @__PURE__ */ now(() =>
+  z.object({
+    protocol: z.literal('tincan'),
+    versions: z.array(z.int()),
+    software: z.string(),
+    transports: z.array(z.enum(['http', 'ws'])),
+    limits: z.object({
+      maxBodyBytes: z.int(),
+      maxEnvelopeBytes: z.int(),
+      maxChannelEnvelopes: z.int(),
+      maxChannelBytes: z.int(),
+      maxChannels: z.int(),
+      maxRelayBytes: z.int(),
+      maxMembers: z.int(),
+      ratePerMinute: z.int(),
+      envelopeTtlSeconds: z.int(),
+      maxWaitSeconds: z.int(),
+      authWindowSeconds: z.int(),
+    }),
+    /** The owner's Ed25519 key, or null while the relay waits to be claimed. */
+    owner: z.nullable(PublicKeySchema),
+    /** Relay clock, so clients can correct skew before signing. */
+    time: UnixMs,
   }),
-  /** The owner's Ed25519 key, or null while the relay waits to be claimed. */
-  owner: z.nullable(PublicKeySchema),
-  /** Relay clock, so clients can correct skew before signing. */
-  time: UnixMs,
-});
+);
 export type Info = z.infer<typeof InfoSchema>;
 
 // Request bodies are strict objects: unknown fields are rejected (SPEC 1), answers are parsed loosely.
 
 // ---- POST /v1/claim ----
-export const ClaimRequestSchema = z.strictObject({
-  setupCode: z.string().check(z.minLength(1), z.maxLength(64)),
-  owner: PublicKeySchema,
-});
+export const ClaimRequestSchema = /* @__PURE__ */ onDemand.claimRequest();
 export type ClaimRequest = z.infer<typeof ClaimRequestSchema>;
-export const ClaimResponseSchema = z.object({ owner: PublicKeySchema });
+export const ClaimResponseSchema = /* @__PURE__ */ now(() => z.object({ owner: PublicKeySchema }));
 
 // ---- POST /v1/channels (owner) ----
-export const OpenChannelRequestSchema = z.strictObject({
-  channel: ChannelIdSchema,
-  /** The opener's own member key for this channel (unlinkable to the owner key). */
-  member: PublicKeySchema,
-  /** One-time invite token (hash) that lets one more member join. */
-  token: z.optional(z.strictObject({ hash: TokenHashSchema, expiresAt: UnixMs })),
-});
+export const OpenChannelRequestSchema = /* @__PURE__ */ onDemand.openChannelRequest();
 export type OpenChannelRequest = z.infer<typeof OpenChannelRequestSchema>;
-export const ChannelResponseSchema = z.object({
-  channel: ChannelIdSchema,
-  members: z.int(),
-  lastSeq: Seq,
-});
+export const ChannelResponseSchema = /* @__PURE__ */ now(() =>
+  z.object({
+    channel: ChannelIdSchema,
+    members: z.int(),
+    lastSeq: Seq,
+  }),
+);
 export type ChannelResponse = z.infer<typeof ChannelResponseSchema>;
 
 // ---- POST /v1/channels/:channel/tokens (owner, or a member of the channel) ----
-export const AddTokenRequestSchema = z.strictObject({ hash: TokenHashSchema, expiresAt: UnixMs });
+export const AddTokenRequestSchema = /* @__PURE__ */ onDemand.addTokenRequest();
 export type AddTokenRequest = z.infer<typeof AddTokenRequestSchema>;
 
 // ---- POST /v1/channels/:channel/join (signed by the new member key) ----
-export const JoinRequestSchema = z.strictObject({ token: TokenSchema });
+export const JoinRequestSchema = /* @__PURE__ */ onDemand.joinRequest();
 export type JoinRequest = z.infer<typeof JoinRequestSchema>;
 
 // ---- POST /v1/channels/:channel/envelopes (member) ----
-export const PostEnvelopeRequestSchema = z.strictObject({
-  id: EnvelopeIdSchema,
-  data: b64Max(DEFAULT_LIMITS.maxEnvelopeBytes),
-});
+export const PostEnvelopeRequestSchema = /* @__PURE__ */ onDemand.postEnvelopeRequest();
 export type PostEnvelopeRequest = z.infer<typeof PostEnvelopeRequestSchema>;
-export const PostEnvelopeResponseSchema = z.object({
-  seq: Seq,
-  /** True when this id was already stored (a retried post); nothing was written. */
-  duplicate: z.boolean(),
-});
+export const PostEnvelopeResponseSchema = /* @__PURE__ */ now(() =>
+  z.object({
+    seq: Seq,
+    /** True when this id was already stored (a retried post); nothing was written. */
+    duplicate: z.boolean(),
+  }),
+);
 export type PostEnvelopeResponse = z.infer<typeof PostEnvelopeResponseSchema>;
 
 // ---- GET /v1/channels/:channel/envelopes?after=SEQ&limit=N&wait=S (member) ----
-export const EnvelopeSchema = z.object({
-  seq: Seq,
-  id: EnvelopeIdSchema,
-  data: z.string().check(z.regex(B64URL)),
-  postedAt: UnixMs,
-});
+export const EnvelopeSchema = /* @__PURE__ */ now(() =>
+  z.object({
+    seq: Seq,
+    id: EnvelopeIdSchema,
+    data: z.string().check(z.regex(B64URL)),
+    postedAt: UnixMs,
+  }),
+);
 export type Envelope = z.infer<typeof EnvelopeSchema>;
-export const FetchResponseSchema = z.object({
-  envelopes: z.array(EnvelopeSchema),
-  /** Pass as `after` next time. */
-  cursor: Seq,
-  /** True when more envelopes wait beyond `limit`. */
-  more: z.boolean(),
-});
+export const FetchResponseSchema = /* @__PURE__ */ now(() =>
+  z.object({
+    envelopes: z.array(EnvelopeSchema),
+    /** Pass as `after` next time. */
+    cursor: Seq,
+    /** True when more envelopes wait beyond `limit`. */
+    more: z.boolean(),
+  }),
+);
 export type FetchResponse = z.infer<typeof FetchResponseSchema>;
 
 // ---- POST /v1/channels/:channel/ack (member) ----
-export const AckRequestSchema = z.strictObject({ upTo: Seq });
+export const AckRequestSchema = /* @__PURE__ */ onDemand.ackRequest();
 export type AckRequest = z.infer<typeof AckRequestSchema>;
-export const AckResponseSchema = z.object({ upTo: Seq, deleted: z.int() });
+export const AckResponseSchema = /* @__PURE__ */ now(() => z.object({ upTo: Seq, deleted: z.int() }));
 
 // ---- DELETE /v1/channels/:channel/members/self (member leaves) ----
-export const LeaveResponseSchema = z.object({ left: z.literal(true), channelDeleted: z.boolean() });
+export const LeaveResponseSchema = /* @__PURE__ */ now(() => z.object({ left: z.literal(true), channelDeleted: z.boolean() }));
 
 // ---- errors ----
-export const ErrorBodySchema = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
-});
+export const ErrorBodySchema = /* @__PURE__ */ now(() =>
+  z.object({
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
+);
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 // ---- GET /v1/check (no auth): host diagnostics for `tincan relay check` ----
-export const CheckSchema = z.object({
-  /** Node version running the relay, e.g. "v20.19.0". */
-  node: z.string(),
-  sqlite: z.object({
-    driver: z.string(),
-    /** 'wal' or 'delete' (rollback journal); 'none' with `error` when the database cannot be opened. */
-    journalMode: z.string(),
-    error: z.optional(z.string()),
+export const CheckSchema = /* @__PURE__ */ now(() =>
+  z.object({
+    /** Node version running the relay, e.g. "v20.19.0". */
+    node: z.string(),
+    sqlite: z.object({
+      driver: z.string(),
+      /** 'wal' or 'delete' (rollback journal); 'none' with `error` when the database cannot be opened. */
+      journalMode: z.string(),
+      error: z.optional(z.string()),
+    }),
+    /** Whether the relay can write its data folder and database. */
+    dataWritable: z.boolean(),
+    /** Whether an X-Tincan-Auth header reached the relay on this very request (send a dummy one). */
+    authHeaderReceived: z.boolean(),
+    adapter: z.enum(['cgi', 'standalone']),
+    /** Which library verifies signatures: 'sodium-native' (libsodium's addon) or 'node:crypto'. */
+    crypto: z.optional(z.string()),
   }),
-  /** Whether the relay can write its data folder and database. */
-  dataWritable: z.boolean(),
-  /** Whether an X-Tincan-Auth header reached the relay on this very request (send a dummy one). */
-  authHeaderReceived: z.boolean(),
-  adapter: z.enum(['cgi', 'standalone']),
-  /** Which library verifies signatures: 'sodium-native' (libsodium's addon) or 'node:crypto'. */
-  crypto: z.optional(z.string()),
-});
+);
 export type Check = z.infer<typeof CheckSchema>;
 
 // ---- WebSocket frames on GET /v1/ws (standalone relays) ----
-export const WsClientFrameSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('subscribe'),
-    channel: ChannelIdSchema,
-    after: Seq,
-    /** An X-Tincan-Auth value signed over method SUBSCRIBE and path /v1/channels/:channel/envelopes?after=N. */
-    auth: z.string().check(z.maxLength(1024)),
-  }),
-  z.object({ type: z.literal('unsubscribe'), channel: ChannelIdSchema }),
-  z.object({ type: z.literal('ping') }),
-]);
+export const WsClientFrameSchema = /* @__PURE__ */ onDemand.wsClientFrame();
 export type WsClientFrame = z.infer<typeof WsClientFrameSchema>;
-export const WsServerFrameSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('subscribed'), channel: ChannelIdSchema, cursor: Seq }),
-  z.object({
-    type: z.literal('envelopes'),
-    channel: ChannelIdSchema,
-    envelopes: z.array(EnvelopeSchema),
-    cursor: Seq,
-  }),
-  z.object({
-    type: z.literal('error'),
-    channel: z.optional(ChannelIdSchema),
-    error: z.object({ code: z.string(), message: z.string() }),
-  }),
-  z.object({ type: z.literal('pong') }),
-]);
+export const WsServerFrameSchema = /* @__PURE__ */ now(() =>
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('subscribed'), channel: ChannelIdSchema, cursor: Seq }),
+    z.object({
+      type: z.literal('envelopes'),
+      channel: ChannelIdSchema,
+      envelopes: z.array(EnvelopeSchema),
+      cursor: Seq,
+    }),
+    z.object({
+      type: z.literal('error'),
+      channel: z.optional(ChannelIdSchema),
+      error: z.object({ code: z.string(), message: z.string() }),
+    }),
+    z.object({ type: z.literal('pong') }),
+  ]),
+);
 export type WsServerFrame = z.infer<typeof WsServerFrameSchema>;

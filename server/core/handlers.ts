@@ -4,17 +4,7 @@
  * answers. Authorization happens here: owner-only, member-only or "any signer" per route.
  */
 import { bytesEqual, toBase64Url, utf8 } from '../../protocol/encoding.ts';
-import {
-  AckRequestSchema,
-  AddTokenRequestSchema,
-  ClaimRequestSchema,
-  JoinRequestSchema,
-  OpenChannelRequestSchema,
-  PostEnvelopeRequestSchema,
-  PROTOCOL_VERSION,
-  type Envelope,
-  type Limits,
-} from '../../protocol/wire.ts';
+import { onDemand, PROTOCOL_VERSION, type Envelope, type Limits } from '../../protocol/wire.ts';
 import { verifySigned } from './auth-check.ts';
 import { fail, jsonResponse, type RelayRequest, type RelayResponse } from './http.ts';
 import { bytesOf, channelParam, parseBody, parseFetchQuery, parseJson, parseValue } from './parse.ts';
@@ -135,7 +125,7 @@ export function check(ctx: Ctx): RelayResponse {
 
 export function claim(ctx: Ctx): RelayResponse {
   const { store, clock, crypto } = ctx.deps;
-  const body = parseBody(ClaimRequestSchema, ctx.req.body);
+  const body = parseBody(onDemand.claimRequest(), ctx.req.body);
   if (store.getOwner()) fail('already-claimed', 'This relay already has an owner.');
   const retryMs = store.rate('claim', clock.now(), 60_000, 10);
   if (retryMs > 0) {
@@ -159,7 +149,7 @@ export function openChannel(ctx: Ctx): RelayResponse {
   const owner = store.getOwner();
   if (!owner) fail('not-owner', 'This relay has no owner yet; claim it with its setup code first.');
   if (!bytesEqual(owner, key)) fail('not-owner', 'Only the relay owner may open channels.');
-  const body = parseBody(OpenChannelRequestSchema, ctx.req.body);
+  const body = parseBody(onDemand.openChannelRequest(), ctx.req.body);
   const channel = bytesOf(body.channel, 'channel') as ChannelId;
   const state = store.openChannel({
     channel,
@@ -179,7 +169,7 @@ export function addToken(ctx: Ctx): RelayResponse {
   const owner = store.getOwner();
   const isOwner = owner !== null && bytesEqual(owner, key);
   if (!isOwner && !store.isMember(channel, key as MemberKey)) fail('not-member', 'Only the relay owner or a member may add invite tokens.');
-  const body = parseBody(AddTokenRequestSchema, ctx.req.body);
+  const body = parseBody(onDemand.addTokenRequest(), ctx.req.body);
   const state = store.addToken({ channel, hash: bytesOf(body.hash, 'hash'), expiresAt: body.expiresAt, now: clock.now() });
   return jsonResponse(201, channelBody(channel, state));
 }
@@ -188,7 +178,7 @@ export function join(ctx: Ctx): RelayResponse {
   const { store, clock, crypto, config } = ctx.deps;
   const channel = channelParam(ctx.params[0]!);
   const key = signer(ctx) as MemberKey;
-  const body = parseBody(JoinRequestSchema, ctx.req.body);
+  const body = parseBody(onDemand.joinRequest(), ctx.req.body);
   const state = store.redeemToken({
     channel,
     member: key,
@@ -216,7 +206,7 @@ export function postEnvelope(ctx: Ctx): RelayResponse {
   if (typeof rawData === 'string' && Math.floor((rawData.length * 3) / 4) > config.limits.maxEnvelopeBytes) {
     fail('envelope-too-large', `Envelopes may hold at most ${config.limits.maxEnvelopeBytes} bytes.`);
   }
-  const body = parseValue(PostEnvelopeRequestSchema, raw);
+  const body = parseValue(onDemand.postEnvelopeRequest(), raw);
   const data = bytesOf(body.data, 'data');
   const now = clock.now();
   const r = store.postEnvelope({ channel, member, id: bytesOf(body.id, 'id'), data, now, limits: config.limits });
@@ -255,7 +245,7 @@ export function ack(ctx: Ctx): RelayResponse {
   const { store, clock } = ctx.deps;
   const channel = channelParam(ctx.params[0]!);
   const member = requireMember(ctx, channel);
-  const body = parseBody(AckRequestSchema, ctx.req.body);
+  const body = parseBody(onDemand.ackRequest(), ctx.req.body);
   const r = store.ack({ channel, member, upTo: body.upTo, now: clock.now() });
   maybeExpire(ctx.deps);
   return jsonResponse(200, r);

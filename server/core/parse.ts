@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { fromBase64Url, fromUtf8 } from '../../protocol/encoding.ts';
-import { ChannelIdSchema } from '../../protocol/wire.ts';
+import { onDemand } from '../../protocol/wire.ts';
 import { fail } from './http.ts';
 import type { ChannelId } from './ports.ts';
 
@@ -41,15 +41,18 @@ export function bytesOf(text: string, what: string): Uint8Array {
 }
 
 export function channelParam(text: string): ChannelId {
-  if (!z.safeParse(ChannelIdSchema, text).success) fail('bad-request', 'The channel id in the path must be 16 bytes of base64url.');
+  if (!z.safeParse(onDemand.channelId(), text).success) fail('bad-request', 'The channel id in the path must be 16 bytes of base64url.');
   return bytesOf(text, 'The channel id') as ChannelId;
 }
 
-const FetchQuerySchema = z.strictObject({
-  after: z.optional(z.string().check(z.regex(/^(0|[1-9]\d{0,14})$/))),
-  limit: z.optional(z.string().check(z.regex(/^[1-9]\d{0,3}$/))),
-  wait: z.optional(z.string().check(z.regex(/^(0|[1-9]\d{0,3})$/))),
-});
+// Built on first use, like the wire schemas (protocol/wire.ts `onDemand`): most requests are not fetches.
+let fetchQuery: z.ZodMiniType<{ after?: string | undefined; limit?: string | undefined; wait?: string | undefined }> | undefined;
+const fetchQuerySchema = () =>
+  (fetchQuery ??= z.strictObject({
+    after: z.optional(z.string().check(z.regex(/^(0|[1-9]\d{0,14})$/))),
+    limit: z.optional(z.string().check(z.regex(/^[1-9]\d{0,3}$/))),
+    wait: z.optional(z.string().check(z.regex(/^(0|[1-9]\d{0,3})$/))),
+  }));
 
 /** `after`, `limit`, `wait` of GET …/envelopes (SPEC 2.7). */
 export function parseFetchQuery(query: string): { after: number; limit: number; wait: number } {
@@ -63,7 +66,7 @@ export function parseFetchQuery(query: string): { after: number; limit: number; 
       fields[k] = v;
     }
   }
-  const q = parseValue(FetchQuerySchema, fields);
+  const q = parseValue(fetchQuerySchema(), fields);
   const limit = q.limit === undefined ? 100 : Number(q.limit);
   if (limit > 500) fail('bad-request', 'limit must be between 1 and 500.');
   return { after: q.after === undefined ? 0 : Number(q.after), limit, wait: q.wait === undefined ? 0 : Number(q.wait) };

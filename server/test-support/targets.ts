@@ -210,17 +210,18 @@ export const standaloneTarget: TargetFactory = async (o = {}) => {
 };
 
 /**
- * The CGI entry behind a real web server: `index.cgi` (a shell wrapper exec'ing node on the test
- * bundle) in a folder reached through rewriting, as on shared hosting.
+ * The CGI entry behind a real web server (tests/e2e/support/web-servers.ts): `index.cgi` (a shell
+ * wrapper exec'ing node on the test bundle) in a folder reached through rewriting, as on shared
+ * hosting — under Apache the folder's own .htaccess declares the CGI handler, as an upload's does.
  */
 export function webServerTarget(kind: 'apache' | 'lighttpd'): TargetFactory {
   return async (o = {}) => {
-    const { startApache, startLighttpd, openUp } = await import('./web-servers.ts');
+    const { makeDocroot, nodeForWebUser, startApache, startLighttpd } = await import('../../tests/e2e/support/web-servers.ts');
     const { chmodSync, mkdirSync } = await import('node:fs');
     const bundle = await buildTestCgi();
-    const docRoot = mkdtempSync(path.join(tmpdir(), `tincan-${kind}-root-`));
+    const docRoot = makeDocroot(`tincan-${kind}-root-`);
     const site = path.join(docRoot, 'relay');
-    mkdirSync(path.join(site, 'data'), { recursive: true });
+    mkdirSync(path.join(site, 'data'), { recursive: true, mode: 0o755 });
     const owner = newKey();
     const setupCode = o.claimed === false ? b64(rand(15)) : null;
     writeFileSync(path.join(site, 'config.json'), JSON.stringify({
@@ -229,16 +230,15 @@ export function webServerTarget(kind: 'apache' | 'lighttpd'): TargetFactory {
       dataDir: 'data',
       limits: o.limits ?? {},
       heartbeatSeconds: o.heartbeatSeconds ?? 5,
-    }));
-    writeFileSync(path.join(site, 'index.cgi'), `#!/bin/sh\nTINCAN_CGI_CONFIG='${path.join(site, 'config.json')}' exec '${process.execPath}' '${bundle}'\n`);
+    }), { mode: 0o644 });
+    writeFileSync(path.join(site, 'index.cgi'), `#!/bin/sh\nTINCAN_CGI_CONFIG='${path.join(site, 'config.json')}' exec '${nodeForWebUser()}' '${bundle}'\n`);
     chmodSync(path.join(site, 'index.cgi'), 0o755);
-    writeFileSync(path.join(site, '.htaccess'), 'RewriteEngine On\nRewriteRule ^data(/|$) - [F,L]\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule ^(.*)$ index.cgi/$1 [L,QSA]\n');
-    openUp(docRoot);
+    writeFileSync(path.join(site, '.htaccess'), 'Options +ExecCGI\nAddHandler cgi-script .cgi\nRewriteEngine On\nRewriteRule ^data(/|$) - [F,L]\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule ^(.*)$ index.cgi/$1 [L,QSA]\n', { mode: 0o644 });
     chmodSync(path.join(site, 'data'), 0o777);
     const web = kind === 'apache'
-      ? await startApache(docRoot)
-      : await startLighttpd(docRoot, 'url.rewrite-if-not-file = ("^/relay/(.*)$" => "/relay/index.cgi/$1")\n$HTTP["url"] =~ "^/relay/data" { url.access-deny = ("") }\nserver.modules += ("mod_access")');
-    const base = `${web.url}/relay`;
+      ? await startApache({ docroot: docRoot })
+      : await startLighttpd({ docroot: docRoot, extraConfig: 'cgi.assign = (".cgi" => "")\nurl.rewrite-if-not-file = ("^/relay/(.*)$" => "/relay/index.cgi/$1")\n$HTTP["url"] =~ "^/relay/data" { url.access-deny = ("") }' });
+    const base = `${web.origin}/relay`;
     return {
       kind: 'cgi',
       owner,

@@ -9,7 +9,7 @@ import { startStandaloneRelay } from '../../server/main-standalone.ts';
 import { client } from '../../server/test-support/http-suite.ts';
 import { b64, newKey, rand, type TestKey } from '../../server/test-support/signer.ts';
 import type { Reply, Target } from '../../server/test-support/targets.ts';
-import { freePort } from '../../server/test-support/web-servers.ts';
+import { freePort } from './support/web-servers.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const quiet = { info() {}, warn() {}, error() {} };

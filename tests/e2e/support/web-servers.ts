@@ -2,7 +2,10 @@
  * Real web servers for end-to-end tests: Debian's Apache 2.4 (prefork + mod_cgi) and lighttpd 1.4,
  * each started in the foreground with its own temporary ServerRoot/config/pidfile/logs, listening on
  * 127.0.0.1 only, on a free ephemeral port. Nothing of the system configuration (/etc/apache2,
- * /etc/lighttpd) is read.
+ * /etc/lighttpd) is read. The one harness for every test that needs a real web server: the e2e
+ * journeys, deploy and failover tests, bench/cgi-apache.bench.ts, the relay HTTP suite behind a web
+ * server (server/test-support/targets.ts webServerTarget) and the CGI environment recorder
+ * (tests/fixtures/cgi-env/record.ts).
  *
  * Typical use:
  *

@@ -4,7 +4,6 @@
  */
 import * as z from 'zod/mini';
 import { fromBase64Url, fromUtf8 } from '../../protocol/encoding.ts';
-import { onDemand } from '../../protocol/wire.ts';
 import { fail } from './http.ts';
 import type { ChannelId } from './ports.ts';
 
@@ -40,19 +39,22 @@ export function bytesOf(text: string, what: string): Uint8Array {
   return b;
 }
 
+// Path and query parameters are checked with plain patterns, not zod: a fetch (the most frequent
+// request) then parses no JSON and never pays zod's first-use cost (~1 ms in a fresh CGI process).
+/** 16 bytes of base64url: ChannelIdSchema's rule (protocol/wire.ts). */
+const CHANNEL_ID = /^[A-Za-z0-9_-]{22}$/;
+
 export function channelParam(text: string): ChannelId {
-  if (!z.safeParse(onDemand.channelId(), text).success) fail('bad-request', 'The channel id in the path must be 16 bytes of base64url.');
+  if (!CHANNEL_ID.test(text)) fail('bad-request', 'The channel id in the path must be 16 bytes of base64url.');
   return bytesOf(text, 'The channel id') as ChannelId;
 }
 
-// Built on first use, like the wire schemas (protocol/wire.ts `onDemand`): most requests are not fetches.
-let fetchQuery: z.ZodMiniType<{ after?: string | undefined; limit?: string | undefined; wait?: string | undefined }> | undefined;
-const fetchQuerySchema = () =>
-  (fetchQuery ??= z.strictObject({
-    after: z.optional(z.string().check(z.regex(/^(0|[1-9]\d{0,14})$/))),
-    limit: z.optional(z.string().check(z.regex(/^[1-9]\d{0,3}$/))),
-    wait: z.optional(z.string().check(z.regex(/^(0|[1-9]\d{0,3})$/))),
-  }));
+/** The query parameters of GET …/envelopes and what each may hold (decimal, no sign or leading zeros). */
+const FETCH_QUERY: Record<string, RegExp> = {
+  after: /^(0|[1-9]\d{0,14})$/,
+  limit: /^[1-9]\d{0,3}$/,
+  wait: /^(0|[1-9]\d{0,3})$/,
+};
 
 /** `after`, `limit`, `wait` of GET …/envelopes (SPEC 2.7). */
 export function parseFetchQuery(query: string): { after: number; limit: number; wait: number } {
@@ -62,11 +64,13 @@ export function parseFetchQuery(query: string): { after: number; limit: number; 
       const eq = part.indexOf('=');
       const k = eq < 0 ? part : part.slice(0, eq);
       const v = eq < 0 ? '' : part.slice(eq + 1);
+      if (!Object.prototype.hasOwnProperty.call(FETCH_QUERY, k)) fail('bad-request', `Unknown query parameter "${k}"; this request takes after, limit and wait.`);
       if (Object.prototype.hasOwnProperty.call(fields, k)) fail('bad-request', `The query parameter "${k}" appears twice.`);
+      if (!FETCH_QUERY[k]!.test(v)) fail('bad-request', `The query parameter "${k}" must be a whole number without sign or leading zeros.`);
       fields[k] = v;
     }
   }
-  const q = parseValue(fetchQuerySchema(), fields);
+  const q: { after?: string; limit?: string; wait?: string } = fields;
   const limit = q.limit === undefined ? 100 : Number(q.limit);
   if (limit > 500) fail('bad-request', 'limit must be between 1 and 500.');
   return { after: q.after === undefined ? 0 : Number(q.after), limit, wait: q.wait === undefined ? 0 : Number(q.wait) };

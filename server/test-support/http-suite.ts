@@ -195,6 +195,11 @@ export function relayHttpSuite(name: string, factory: TargetFactory): void {
       expect(code(await c.signed(bob, 'GET', p, undefined, { query: 'after=-1' }))).toBe('bad-request');
       expect(code(await c.signed(bob, 'GET', p, undefined, { query: 'after=0&limit=9999' }))).toBe('bad-request');
       expect(code(await c.signed(bob, 'GET', p, undefined, { query: 'after=0&x=1' }))).toBe('bad-request');
+      for (const query of ['after=01', 'after=1&after=2', 'limit=0', 'limit=501', 'wait=', 'after']) {
+        const r = await c.signed(bob, 'GET', p, undefined, { query });
+        expect(r.status, query).toBe(400);
+        expect(code(r), query).toBe('bad-request');
+      }
       const state = await c.signed(alice, 'GET', `/v1/channels/${channel}`);
       expect(state.json).toEqual({ channel, members: 2, lastSeq: 4 });
       // Everything up to the lowest acknowledgement is deleted. Alice's post moved her mark to 1.

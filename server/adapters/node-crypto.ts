@@ -80,15 +80,5 @@ export function createNodeCrypto(): NodeCrypto {
   };
 }
 
-/** Wall clock for the adapters. */
-export const systemClock = {
-  now: () => Date.now(),
-  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-};
-
-/** Log lines as JSON on stderr (CGI: the web server's error log). Callers never pass secrets. */
-export function createStderrLog(write: (line: string) => void) {
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
-    write(`${JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields })}\n`);
-  return { info: at('info'), warn: at('warn'), error: at('error') };
-}
+// Kept for older imports; new code imports these from ./node-host.ts.
+export { createStderrLog, systemClock } from './node-host.ts';

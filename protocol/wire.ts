@@ -46,17 +46,14 @@ export const b64Max = (maxBytes: number) =>
 /**
  * A schema built on its first use, then kept. The CGI relay starts one process per request and
  * needs only its route's schemas: building every schema at load cost ~1.4 ms of that request. So
- * the relay takes what it parses from `onDemand` below; every `…Schema` constant is built at once
- * but marked pure, so a bundle that never uses it (the relay's) drops it.
+ * the relay takes what it parses from `onDemand` below, and clients take the answers they parse
+ * from `answers` (a fresh `tincan send` parses one); every `…Schema` constant is the same object,
+ * built at once but marked pure, so a bundle that never uses it drops it (esbuild does not act on
+ * zod's own annotations).
  */
 function once<T>(build: () => T): () => T {
   let schema: T | undefined;
   return () => (schema ??= build());
-}
-
-/** Builds a schema at once, marked pure: a bundle that never uses it drops it (esbuild does not act on zod's own annotations). */
-function now<T>(build: () => T): T {
-  return build();
 }
 
 const channelId = once(() => b64Fixed(16));
@@ -77,8 +74,6 @@ export const EnvelopeIdSchema = /* @__PURE__ */ envelopeId();
 export const TokenHashSchema = /* @__PURE__ */ tokenHash();
 /** A one-time invite token as presented by the joiner: 32 bytes. */
 export const TokenSchema = /* @__PURE__ */ token();
-const Seq = /* @__PURE__ */ seq();
-const UnixMs = /* @__PURE__ */ unixMs();
 
 /** What a relay parses, each schema built on first use (see `once`); the same objects as the constants. */
 export const onDemand = {
@@ -113,7 +108,7 @@ export const onDemand = {
 };
 
 // ---- GET /v1/info ----
-export const InfoSchema = /* @__PURE__ */ now(() =>
+const info = /* @__PURE__ */ once(() =>
   z.object({
     protocol: z.literal('tincan'),
     versions: z.array(z.int()),
@@ -133,11 +128,12 @@ export const InfoSchema = /* @__PURE__ */ now(() =>
       authWindowSeconds: z.int(),
     }),
     /** The owner's Ed25519 key, or null while the relay waits to be claimed. */
-    owner: z.nullable(PublicKeySchema),
+    owner: z.nullable(publicKey()),
     /** Relay clock, so clients can correct skew before signing. */
-    time: UnixMs,
+    time: unixMs(),
   }),
 );
+export const InfoSchema = /* @__PURE__ */ info();
 export type Info = z.infer<typeof InfoSchema>;
 
 // Request bodies are strict objects: unknown fields are rejected (SPEC 1), answers are parsed loosely.
@@ -145,18 +141,20 @@ export type Info = z.infer<typeof InfoSchema>;
 // ---- POST /v1/claim ----
 export const ClaimRequestSchema = /* @__PURE__ */ onDemand.claimRequest();
 export type ClaimRequest = z.infer<typeof ClaimRequestSchema>;
-export const ClaimResponseSchema = /* @__PURE__ */ now(() => z.object({ owner: PublicKeySchema }));
+const claimResponse = /* @__PURE__ */ once(() => z.object({ owner: publicKey() }));
+export const ClaimResponseSchema = /* @__PURE__ */ claimResponse();
 
 // ---- POST /v1/channels (owner) ----
 export const OpenChannelRequestSchema = /* @__PURE__ */ onDemand.openChannelRequest();
 export type OpenChannelRequest = z.infer<typeof OpenChannelRequestSchema>;
-export const ChannelResponseSchema = /* @__PURE__ */ now(() =>
+const channelResponse = /* @__PURE__ */ once(() =>
   z.object({
-    channel: ChannelIdSchema,
+    channel: channelId(),
     members: z.int(),
-    lastSeq: Seq,
+    lastSeq: seq(),
   }),
 );
+export const ChannelResponseSchema = /* @__PURE__ */ channelResponse();
 export type ChannelResponse = z.infer<typeof ChannelResponseSchema>;
 
 // ---- POST /v1/channels/:channel/tokens (owner, or a member of the channel) ----
@@ -170,54 +168,60 @@ export type JoinRequest = z.infer<typeof JoinRequestSchema>;
 // ---- POST /v1/channels/:channel/envelopes (member) ----
 export const PostEnvelopeRequestSchema = /* @__PURE__ */ onDemand.postEnvelopeRequest();
 export type PostEnvelopeRequest = z.infer<typeof PostEnvelopeRequestSchema>;
-export const PostEnvelopeResponseSchema = /* @__PURE__ */ now(() =>
+const postEnvelopeResponse = /* @__PURE__ */ once(() =>
   z.object({
-    seq: Seq,
+    seq: seq(),
     /** True when this id was already stored (a retried post); nothing was written. */
     duplicate: z.boolean(),
   }),
 );
+export const PostEnvelopeResponseSchema = /* @__PURE__ */ postEnvelopeResponse();
 export type PostEnvelopeResponse = z.infer<typeof PostEnvelopeResponseSchema>;
 
 // ---- GET /v1/channels/:channel/envelopes?after=SEQ&limit=N&wait=S (member) ----
-export const EnvelopeSchema = /* @__PURE__ */ now(() =>
+const envelope = /* @__PURE__ */ once(() =>
   z.object({
-    seq: Seq,
-    id: EnvelopeIdSchema,
+    seq: seq(),
+    id: envelopeId(),
     data: z.string().check(z.regex(B64URL)),
-    postedAt: UnixMs,
+    postedAt: unixMs(),
   }),
 );
+export const EnvelopeSchema = /* @__PURE__ */ envelope();
 export type Envelope = z.infer<typeof EnvelopeSchema>;
-export const FetchResponseSchema = /* @__PURE__ */ now(() =>
+const fetchResponse = /* @__PURE__ */ once(() =>
   z.object({
-    envelopes: z.array(EnvelopeSchema),
+    envelopes: z.array(envelope()),
     /** Pass as `after` next time. */
-    cursor: Seq,
+    cursor: seq(),
     /** True when more envelopes wait beyond `limit`. */
     more: z.boolean(),
   }),
 );
+export const FetchResponseSchema = /* @__PURE__ */ fetchResponse();
 export type FetchResponse = z.infer<typeof FetchResponseSchema>;
 
 // ---- POST /v1/channels/:channel/ack (member) ----
 export const AckRequestSchema = /* @__PURE__ */ onDemand.ackRequest();
 export type AckRequest = z.infer<typeof AckRequestSchema>;
-export const AckResponseSchema = /* @__PURE__ */ now(() => z.object({ upTo: Seq, deleted: z.int() }));
+const ackResponse = /* @__PURE__ */ once(() => z.object({ upTo: seq(), deleted: z.int() }));
+export const AckResponseSchema = /* @__PURE__ */ ackResponse();
 
 // ---- DELETE /v1/channels/:channel/members/self (member leaves) ----
-export const LeaveResponseSchema = /* @__PURE__ */ now(() => z.object({ left: z.literal(true), channelDeleted: z.boolean() }));
+const leaveResponse = /* @__PURE__ */ once(() => z.object({ left: z.literal(true), channelDeleted: z.boolean() }));
+export const LeaveResponseSchema = /* @__PURE__ */ leaveResponse();
 
 // ---- errors ----
-export const ErrorBodySchema = /* @__PURE__ */ now(() =>
+const errorBody = /* @__PURE__ */ once(() =>
   z.object({
     error: z.object({ code: z.string(), message: z.string() }),
   }),
 );
+export const ErrorBodySchema = /* @__PURE__ */ errorBody();
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 // ---- GET /v1/check (no auth): host diagnostics for `tincan relay check` ----
-export const CheckSchema = /* @__PURE__ */ now(() =>
+const check = /* @__PURE__ */ once(() =>
   z.object({
     /** Node version running the relay, e.g. "v20.19.0". */
     node: z.string(),
@@ -236,26 +240,43 @@ export const CheckSchema = /* @__PURE__ */ now(() =>
     crypto: z.optional(z.string()),
   }),
 );
+export const CheckSchema = /* @__PURE__ */ check();
 export type Check = z.infer<typeof CheckSchema>;
 
 // ---- WebSocket frames on GET /v1/ws (standalone relays) ----
 export const WsClientFrameSchema = /* @__PURE__ */ onDemand.wsClientFrame();
 export type WsClientFrame = z.infer<typeof WsClientFrameSchema>;
-export const WsServerFrameSchema = /* @__PURE__ */ now(() =>
+const wsServerFrame = /* @__PURE__ */ once(() =>
   z.discriminatedUnion('type', [
-    z.object({ type: z.literal('subscribed'), channel: ChannelIdSchema, cursor: Seq }),
+    z.object({ type: z.literal('subscribed'), channel: channelId(), cursor: seq() }),
     z.object({
       type: z.literal('envelopes'),
-      channel: ChannelIdSchema,
-      envelopes: z.array(EnvelopeSchema),
-      cursor: Seq,
+      channel: channelId(),
+      envelopes: z.array(envelope()),
+      cursor: seq(),
     }),
     z.object({
       type: z.literal('error'),
-      channel: z.optional(ChannelIdSchema),
+      channel: z.optional(channelId()),
       error: z.object({ code: z.string(), message: z.string() }),
     }),
     z.object({ type: z.literal('pong') }),
   ]),
 );
+export const WsServerFrameSchema = /* @__PURE__ */ wsServerFrame();
 export type WsServerFrame = z.infer<typeof WsServerFrameSchema>;
+
+/** What a client parses, each schema built on first use (see `once`); the same objects as the constants. */
+export const answers = {
+  info,
+  claimResponse,
+  channelResponse,
+  postEnvelopeResponse,
+  envelope,
+  fetchResponse,
+  ackResponse,
+  leaveResponse,
+  errorBody,
+  check,
+  wsServerFrame,
+};

@@ -5,7 +5,7 @@
  * arrives. Waiting touches no state: only the sync does, inside the engine's lock, so other
  * processes keep working meanwhile. Failing locations are retried with exponential backoff.
  */
-import { WsServerFrameSchema } from '../wire.ts';
+import { answers } from '../wire.ts';
 import { type Engine, locationKey, memberKeys } from './engine.ts';
 import { markReachable } from './locations.ts';
 import type { WebSocketLike } from './ports.ts';
@@ -142,7 +142,7 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
       ws.onmessage = (text) => {
         let frame;
         try {
-          frame = WsServerFrameSchema.parse(JSON.parse(text));
+          frame = answers.wsServerFrame().parse(JSON.parse(text));
         } catch {
           return; // not protocol: ignore
         }

@@ -11,15 +11,9 @@ import * as z from 'zod/mini';
 import { AUTH_HEADER, authMessage, formatAuthHeader } from '../auth.ts';
 import { fromUtf8, toBase64Url, utf8 } from '../encoding.ts';
 import { TincanError, isErrorCode } from '../errors.ts';
+// Answers are parsed with schemas built on first use (`answers`): a fresh process parses one or two.
 import {
-  AckResponseSchema,
-  ChannelResponseSchema,
-  ClaimResponseSchema,
-  ErrorBodySchema,
-  FetchResponseSchema,
-  InfoSchema,
-  LeaveResponseSchema,
-  PostEnvelopeResponseSchema,
+  answers,
   type ChannelResponse,
   type FetchResponse,
   type Info,
@@ -83,7 +77,7 @@ export class RelayClient {
   async info(timeoutMs?: number): Promise<Info> {
     const started = this.o.clock.now();
     const res = await this.send('GET', '/v1/info', undefined, null, timeoutMs);
-    const info = this.parse(InfoSchema, res);
+    const info = this.parse(answers.info(), res);
     const rtt = this.o.clock.now() - started;
     this.skews.set(this.url, info.time - (started + rtt / 2));
     return info;
@@ -92,7 +86,7 @@ export class RelayClient {
   /** POST /v1/claim with the setup code the relay printed. */
   async claim(setupCode: string, owner: Uint8Array): Promise<void> {
     const res = await this.send('POST', '/v1/claim', { setupCode, owner: toBase64Url(owner) }, null);
-    this.parse(ClaimResponseSchema, res);
+    this.parse(answers.claimResponse(), res);
   }
 
   /** POST /v1/channels, signed by the owner key. */
@@ -102,25 +96,25 @@ export class RelayClient {
   ): Promise<ChannelResponse> {
     const body: Record<string, unknown> = { channel: o.channel, member: toBase64Url(o.member) };
     if (o.token) body['token'] = { hash: toBase64Url(o.token.hash), expiresAt: o.token.expiresAt };
-    return this.parse(ChannelResponseSchema, await this.send('POST', '/v1/channels', body, owner));
+    return this.parse(answers.channelResponse(), await this.send('POST', '/v1/channels', body, owner));
   }
 
   /** POST /v1/channels/:channel/tokens (owner or member). */
   async addToken(signer: SigningKeys, channel: string, hash: Uint8Array, expiresAt: number): Promise<ChannelResponse> {
     const res = await this.send('POST', `/v1/channels/${channel}/tokens`, { hash: toBase64Url(hash), expiresAt }, signer);
-    return this.parse(ChannelResponseSchema, res);
+    return this.parse(answers.channelResponse(), res);
   }
 
   /** POST /v1/channels/:channel/join, signed by the new member key. */
   async join(member: SigningKeys, channel: string, token: Uint8Array): Promise<ChannelResponse> {
     const res = await this.send('POST', `/v1/channels/${channel}/join`, { token: toBase64Url(token) }, member);
-    return this.parse(ChannelResponseSchema, res);
+    return this.parse(answers.channelResponse(), res);
   }
 
   /** POST an envelope; the same id again is stored once (duplicate: true). `timeoutMs` overrides the default (probes of a failing relay). */
   async post(member: SigningKeys, channel: string, id: string, data: Uint8Array, o: { timeoutMs?: number } = {}): Promise<{ seq: number; duplicate: boolean }> {
     const res = await this.send('POST', `/v1/channels/${channel}/envelopes`, { id, data: toBase64Url(data) }, member, o.timeoutMs);
-    return this.parse(PostEnvelopeResponseSchema, res);
+    return this.parse(answers.postEnvelopeResponse(), res);
   }
 
   /** GET envelopes after `after`; `wait` > 0 long-polls (seconds). */
@@ -134,22 +128,22 @@ export class RelayClient {
     if (o.wait) path += `&wait=${o.wait}`;
     const timeout = o.wait ? (o.wait + 15) * 1000 : o.timeoutMs;
     const res = await this.send('GET', path, undefined, member, timeout, o.signal);
-    return this.parse(FetchResponseSchema, res);
+    return this.parse(answers.fetchResponse(), res);
   }
 
   /** POST ack: I have everything up to `upTo`. */
   async ack(member: SigningKeys, channel: string, upTo: number): Promise<{ upTo: number; deleted: number }> {
-    return this.parse(AckResponseSchema, await this.send('POST', `/v1/channels/${channel}/ack`, { upTo }, member));
+    return this.parse(answers.ackResponse(), await this.send('POST', `/v1/channels/${channel}/ack`, { upTo }, member));
   }
 
   /** DELETE my membership. */
   async leave(member: SigningKeys, channel: string, o: { timeoutMs?: number } = {}): Promise<{ left: true; channelDeleted: boolean }> {
-    return this.parse(LeaveResponseSchema, await this.send('DELETE', `/v1/channels/${channel}/members/self`, undefined, member, o.timeoutMs));
+    return this.parse(answers.leaveResponse(), await this.send('DELETE', `/v1/channels/${channel}/members/self`, undefined, member, o.timeoutMs));
   }
 
   /** GET /v1/channels/:channel (member). */
   async channel(member: SigningKeys, channel: string): Promise<ChannelResponse> {
-    return this.parse(ChannelResponseSchema, await this.send('GET', `/v1/channels/${channel}`, undefined, member));
+    return this.parse(answers.channelResponse(), await this.send('GET', `/v1/channels/${channel}`, undefined, member));
   }
 
   /** The WebSocket URL of this relay (section 3). */
@@ -215,7 +209,7 @@ export class RelayClient {
   }
 
   private toError(res: HttpResponse): TincanError {
-    const parsed = ErrorBodySchema.safeParse(parseJson(res.body));
+    const parsed = answers.errorBody().safeParse(parseJson(res.body));
     if (parsed.success && isErrorCode(parsed.data.error.code)) {
       return new TincanError(parsed.data.error.code, `${this.url}: ${parsed.data.error.message}`, { relay: this.url, status: res.status });
     }

@@ -61,7 +61,8 @@ function preverify(crypto: NodeCrypto, rr: RelayRequest): Promise<void> | undefi
 }
 
 function send(res: ServerResponse, r: RelayResponse): void {
-  res.writeHead(r.status, r.headers);
+  // With its length known up front the answer goes out as one write, not chunked.
+  res.writeHead(r.status, r.status === 204 ? r.headers : { ...r.headers, 'content-length': String(r.body.length) });
   res.end(r.body);
 }
 

@@ -203,7 +203,12 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     journalMode,
     settled: () => group?.done ?? null,
     atomically: <T>(fn: () => T): T => {
-      if (opts.groupCommit && !group) openGroup();
+      if (opts.groupCommit) {
+        if (!group) openGroup();
+        // The group's transaction is open and every step below runs in its own savepoint (undone
+        // alone when it fails): a savepoint around the whole request would add work, not safety.
+        return fn();
+      }
       // Inside, every tx() runs as a SAVEPOINT (better-sqlite3 nests transactions that way).
       let failure: { e: unknown } | null = null;
       const out = tx(() => {
@@ -340,8 +345,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
     rate: (bucket, now, windowMs, limit) => tx(() => countRate(bucket, now, windowMs, limit)),
 
+    // No savepoint of its own inside a request's transaction: a failure between its two writes (an
+    // I/O error) leaves at most a rate counted for a request that was refused, which is harmless.
     admit: ({ key, nonce, nonceExpiresAt, bucket, now, windowMs, limit }) =>
-      tx(() => {
+      (db.inTransaction ? guard : tx)(() => {
         if (get('SELECT 1 FROM nonces WHERE key = ? AND nonce = ?', key, nonce)) return 'replayed' as const;
         const wait = countRate(bucket, now, windowMs, limit);
         if (wait === 0) run('INSERT INTO nonces (key, nonce, expires_at) VALUES (?, ?, ?)', key, nonce, nonceExpiresAt);

@@ -34,11 +34,11 @@ export function attachWs(server: Server, relay: Relay, opts: WsOptions = {}): Ws
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, socket));
   };
   server.on('upgrade', onUpgrade);
 
-  function serve(ws: WebSocket): void {
+  function serve(ws: WebSocket, socket: Duplex): void {
     const subs = new Map<string, () => void>();
     // Frames held until the group commit they depend on settles, in order.
     let held: string[] | null = null;
@@ -49,7 +49,10 @@ export function attachWs(server: Server, relay: Relay, opts: WsOptions = {}): Ws
       const frames = held ?? [];
       held = null;
       if (ws.readyState !== ws.OPEN) return;
+      // Frames released together leave in one write.
+      socket.cork();
       for (const text of frames) ws.send(text);
+      socket.uncork();
     };
     const send = (f: WsServerFrame) => {
       if (ws.readyState !== ws.OPEN) return;

@@ -8,7 +8,7 @@
  * inside the write transaction, so they are unique and gap-free across processes.
  */
 import Database from 'better-sqlite3';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TincanError } from '../../protocol/errors.ts';
 import type { ChannelState, Log, Store, StoreDiagnostics, StoredEnvelope } from '../core/ports.ts';
@@ -30,6 +30,10 @@ export interface SqliteStoreOptions {
    * `settled()` resolves: callers hold answers and pushes until then.
    */
   groupCommit?: boolean;
+  /**
+   * For `trimWal()`: the WAL size (bytes) above which it checkpoints and empties the WAL.
+   */
+  walTrimBytes?: number;
 }
 
 export type SqliteStore = Store & {
@@ -37,6 +41,16 @@ export type SqliteStore = Store & {
   integrityCheck(): string;
   /** The journal mode in use. */
   readonly journalMode: string;
+  /**
+   * Checkpoints the WAL and truncates it to nothing when it is larger than `walTrimBytes`; true
+   * when it did. For the CGI relay, after each request. A process that exits without closing the
+   * database leaves the WAL behind, and the next process to open the database alone rebuilds the
+   * WAL index by reading the whole WAL (~1 ms at 4 MB, ~0.4 ms at 300 KB) — and, having lost
+   * track of what was already checkpointed, never restarts the WAL: left alone it grows without
+   * bound, and past SQLite's auto-checkpoint size every commit copies all of it again.
+   * Closing the database instead would checkpoint and delete the WAL on every request (~3 ms).
+   */
+  trimWal(): boolean;
   /**
    * With `groupCommit`: null when every write is committed, else a promise that resolves when the
    * open group has committed, or rejects (TincanError) when the commit failed and was rolled back.
@@ -383,6 +397,18 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       return { driver: (db as { driver?: string }).driver ?? 'better-sqlite3', journalMode, dataWritable };
     },
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
+    trimWal: () => {
+      if (journalMode !== 'wal' || !opts.walTrimBytes) return false;
+      try {
+        if (statSync(`${opts.file}-wal`).size <= opts.walTrimBytes) return false;
+        // TRUNCATE waits for nothing: with a reader or writer active it does what it can and
+        // leaves the file; a later request trims it.
+        const r = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as Row | undefined;
+        return r?.['busy'] === 0;
+      } catch {
+        return false; // busy, or no WAL file: nothing to trim now
+      }
+    },
     close: () => {
       commitGroup();
       if (db.open) db.close();

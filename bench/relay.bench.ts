@@ -1,6 +1,6 @@
 // Relay speed (`npm run bench -- relay`), each figure beside its target:
-//   1. CGI: signed post and signed fetch through the real CGI entry (the deploy bundle: index.cgi
-//      loader + V8 code cache + relay.js) as fresh processes, against the `node -e 0` floor; and a
+//   1. CGI: signed post, signed fetch (50 envelopes) and signed poll (nothing new) through the real
+//      CGI entry (the deploy bundle: index.cgi loader + V8 code cache + relay.js) as fresh processes, against the `node -e 0` floor; and a
 //      php-cgi PDO SQLite INSERT as the reference of what a PHP app pays. Runs are interleaved so
 //      load from other processes hits every kind alike; medians.
 //   2. Standalone: 50 members (25 two-member channels) posting over HTTP and listening over
@@ -59,10 +59,19 @@ async function cgiBench(): Promise<void> {
   const open = json({ channel, member: member.b64 });
   if (cgi('POST', '/v1/channels', { body: open, auth: authHeader(owner, 'POST', '/v1/channels', open) }).status !== '201') throw new Error('CGI bench: could not open a channel');
   const ep = `/v1/channels/${channel}/envelopes`;
+  let posted = 0;
   const post = () => {
+    posted++;
     const body = json({ id: b64(rand(16)), data: b64(rand(500)) });
     const r = cgi('POST', ep, { body, auth: authHeader(member, 'POST', ep, body) });
     if (r.status !== '201') throw new Error(`CGI bench: post answered ${r.status}`);
+    return r.took;
+  };
+  // A poll with nothing new (after the newest envelope): what a client that keeps up sends most.
+  const poll = () => {
+    const q = `after=${posted + 1_000_000}&limit=50`;
+    const r = cgi('GET', ep, { auth: authHeader(member, 'GET', `${ep}?${q}`), query: q });
+    if (r.status !== '200') throw new Error(`CGI bench: poll answered ${r.status}`);
     return r.took;
   };
   const fetchOnce = () => {
@@ -99,10 +108,10 @@ echo json_encode(['ok' => true]);
       return took;
     };
   }
-  for (let i = 0; i < 5; i++) [floor(), post(), fetchOnce(), php?.()];
+  for (let i = 0; i < 5; i++) [floor(), post(), fetchOnce(), poll(), php?.()];
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 40);
-  const t = { floor: [] as number[], post: [] as number[], fetch: [] as number[], php: [] as number[] };
-  const cpu = { floor: 0, post: 0, fetch: 0, php: 0 };
+  const t = { floor: [] as number[], post: [] as number[], fetch: [] as number[], poll: [] as number[], php: [] as number[] };
+  const cpu = { floor: 0, post: 0, fetch: 0, poll: 0, php: 0 };
   const timed = (k: keyof typeof cpu, fn: () => number) => {
     const c = childCpuMs();
     t[k].push(fn());
@@ -112,6 +121,7 @@ echo json_encode(['ok' => true]);
     timed('floor', floor);
     timed('post', post);
     timed('fetch', fetchOnce);
+    timed('poll', poll);
     if (php) timed('php', php);
   }
   const f = median(t.floor);
@@ -120,9 +130,12 @@ echo json_encode(['ok' => true]);
   figures.push({ name: 'cgi: signed post / floor', value: median(t.post) / f, unit: 'x', target: '<= 1.3x', met: median(t.post) / f <= 1.3 });
   figures.push({ name: 'cgi: signed fetch (50 envelopes), fresh process', value: median(t.fetch), unit: 'ms' });
   figures.push({ name: 'cgi: signed fetch / floor', value: median(t.fetch) / f, unit: 'x', target: '<= 1.2x', met: median(t.fetch) / f <= 1.2 });
+  figures.push({ name: 'cgi: signed poll with nothing new, fresh process', value: median(t.poll), unit: 'ms' });
+  figures.push({ name: 'cgi: signed poll with nothing new / floor', value: median(t.poll) / f, unit: 'x', target: '<= 1.2x', met: median(t.poll) / f <= 1.2 });
   figures.push({ name: 'cgi: CPU time of node -e 0', value: cpu.floor / rounds, unit: 'ms' });
   figures.push({ name: 'cgi: CPU time of a signed post / of node -e 0 (load-independent)', value: cpu.post / cpu.floor, unit: 'x', target: '<= 1.3x', met: cpu.post / cpu.floor <= 1.3 });
   figures.push({ name: 'cgi: CPU time of a signed fetch / of node -e 0 (load-independent)', value: cpu.fetch / cpu.floor, unit: 'x', target: '<= 1.2x', met: cpu.fetch / cpu.floor <= 1.2 });
+  figures.push({ name: 'cgi: CPU time of a signed poll with nothing new / of node -e 0 (load-independent)', value: cpu.poll / cpu.floor, unit: 'x', target: '<= 1.2x', met: cpu.poll / cpu.floor <= 1.2 });
   if (php) {
     figures.push({ name: 'cgi: php-cgi PDO SQLite insert (reference)', value: median(t.php), unit: 'ms' });
     figures.push({ name: 'cgi: CPU time of php-cgi insert (reference)', value: cpu.php / rounds, unit: 'ms' });

@@ -1,8 +1,9 @@
 // Relay speed (`npm run bench -- relay`), each figure beside its target:
 //   1. CGI: signed post, signed fetch (50 envelopes) and signed poll (nothing new) through the real
 //      CGI entry (the deploy bundle: index.cgi loader + V8 code cache + relay.js) as fresh
-//      processes, against the `node -e 0` floor; and a php-cgi PDO SQLite INSERT as the reference of what a PHP app pays. Runs are interleaved so
-//      load from other processes hits every kind alike; medians.
+//      processes, against the `node -e 0` floor; and a php-cgi PDO SQLite INSERT as the reference
+//      of what a PHP app pays. Runs are interleaved so load from other processes hits every kind
+//      alike; medians.
 //   2. Standalone: 50 members (25 two-member channels) posting over HTTP and listening over
 //      WebSocket for BENCH_SECONDS (default 30): stored envelopes/s, p99 post→push, relay RSS.
 //   3. Fetch from a channel holding 100,000 envelopes vs one holding 100 (in process, full core).

@@ -11,10 +11,17 @@ import type { Browser, Page } from 'playwright-core';
 import { hasApache, installAsUpload, makeDocroot, startApache, type WebServer } from './support/web-servers.ts';
 import { makeBundle, repoRoot } from './support/relay-journey.ts';
 import { claimRelay, createIdentity, hasChromium, launchBrowser, newInvite, newPerson, seeMessage, send, watchErrors } from './support/browser.ts';
+import { printTracesOnFailure, tracePage, type PageTrace } from './support/trace.ts';
 
 const run = hasApache() && hasChromium() && existsSync(path.join(repoRoot, 'dist/cgi/relay.js')) && existsSync(path.join(repoRoot, 'dist/web/index.html'));
 let browser: Browser;
 const cleanup: Array<() => Promise<void>> = [];
+// A failed journey prints both pages' timelines and Apache's access log (`%D status method URL
+// start-ms pid`): where a message waited, and whether CGI long polls were still being served.
+const t0 = Date.now();
+let traces: PageTrace[] = [];
+let current: WebServer | null = null;
+printTracesOnFailure(() => traces, () => current?.accessLog().join('\n') ?? '');
 beforeAll(async () => {
   if (run) browser = await launchBrowser();
 });
@@ -30,6 +37,8 @@ async function uploadUnowned(rewrite: boolean): Promise<{ web: WebServer; folder
   const docroot = makeDocroot();
   installAsUpload(bundle.out, path.join(docroot, 'chat'));
   const web = await startApache({ docroot, rewrite });
+  current = web;
+  traces = [];
   cleanup.push(async () => {
     await web.stop();
     rmSync(docroot, { recursive: true, force: true });
@@ -41,6 +50,7 @@ async function uploadUnowned(rewrite: boolean): Promise<{ web: WebServer; folder
 async function person(): Promise<{ page: Page; errors: string[] }> {
   const ctx = await newPerson(browser);
   const page = await ctx.newPage();
+  traces.push(tracePage(page, traces.length ? 'bob' : 'alice', t0));
   return { page, errors: watchErrors(page) };
 }
 

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createIdentity, hasChromium, launchBrowser, newPerson, startWebRelay, watchErrors, webRoot } from './support/browser.ts';
+import { printTracesOnFailure, tracePage, type PageTrace } from './support/trace.ts';
 import { bin, history, killAllRelays, ok, okJson, type RelayProcess, startRelay, tempDirs } from './failover-harness.ts';
 
 const run = hasChromium() && existsSync(path.join(webRoot, 'index.html')) && existsSync(bin);
@@ -19,6 +20,8 @@ let errors: string[] = [];
 let relayA: Awaited<ReturnType<typeof startWebRelay>>;
 let relayC: Awaited<ReturnType<typeof startWebRelay>>;
 let relayB: RelayProcess;
+const traces: PageTrace[] = [];
+printTracesOnFailure(() => traces);
 
 // Steps through the page by the names people (and screen readers) see.
 async function claimRelay(page: Page, setupCode: string, address?: string) {
@@ -69,6 +72,7 @@ describe.runIf(run)('failover and moving in the web client', () => {
   it("Bob's join offers his relay and Alice's browser joins it: the Locations card shows both, working", async () => {
     const ctx = await newPerson(browser);
     alice = await ctx.newPage();
+    traces.push(tracePage(alice, 'alice'));
     errors = watchErrors(alice);
     await alice.goto(`${relayA.url}/`);
     await createIdentity(alice, 'Alice');
@@ -102,10 +106,10 @@ describe.runIf(run)('failover and moving in the web client', () => {
     await openConversation(alice, 'bob');
     await openLocations();
     const address = alice.getByRole('textbox', { name: 'Relay address' });
-    await expect.poll(() => address.inputValue()).toBe(relayC.url); // my relay, prefilled
+    await expect.poll(() => address.inputValue(), { timeout: 10_000 }).toBe(relayC.url); // my relay, prefilled
     await alice.getByRole('button', { name: 'Move here' }).click();
     await expect.poll(() => alice.getByRole('status').last().textContent(), { timeout: 15_000 }).toMatch(/Moved/);
-    await expect.poll(cardText).toContain(relayC.url);
+    await expect.poll(cardText, { timeout: 10_000 }).toContain(relayC.url);
     expect(await cardText()).not.toContain(relayA.url);
 
     await ok(bob, ['sync']);
@@ -117,7 +121,8 @@ describe.runIf(run)('failover and moving in the web client', () => {
     await seeMessage(alice, 'through the third relay');
     for (const t of ['hi from the terminal', 'your relay is gone', 'still here']) await seeMessage(alice, t);
     await send(alice, 'got it');
-    await expect.poll(async () => (await history(bob, 'alice')).map((m) => m.text)).toEqual([
+    // Each try runs `tincan read` (a process and a sync): vitest's default 1 s allows one or two.
+    await expect.poll(async () => (await history(bob, 'alice')).map((m) => m.text), { timeout: 20_000, interval: 300 }).toEqual([
       'hi from the terminal',
       'your relay is gone',
       'still here',

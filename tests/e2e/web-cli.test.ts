@@ -3,13 +3,15 @@
 // (a) the CLI owns a `tincan relay serve` relay and invites; the link opens in the page, which joins
 //     and chats both ways, live, and keeps the history across a reload;
 // (b) a browser claims a relay with its setup code and invites; the CLI joins with the invite text
-//     and they chat both ways.
+//     and they chat both ways; a message arriving mid-click on the conversation's link (the
+//     phonebook re-renders under the pointer) does not swallow the click.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { claimRelay, createIdentity, hasChromium, launchBrowser, newInvite, newPerson, screenshot, seeMessage, send, startWebRelay, watchErrors, webRoot } from './support/browser.ts';
 import { bin, ok, okJson, type ReadItem, serveRelay, tempDirs } from './cli-harness.ts';
+import { printTracesOnFailure, tracePage, type PageTrace } from './support/trace.ts';
 
 const run = hasChromium() && existsSync(path.join(webRoot, 'index.html')) && existsSync(bin);
 
@@ -18,11 +20,15 @@ describe.runIf(run)('web client and CLI on one relay', () => {
   const tmp = tempDirs();
   const contexts: BrowserContext[] = [];
   const errors: string[][] = [];
+  const traces: PageTrace[] = [];
+  const t0 = Date.now();
+  printTracesOnFailure(() => traces);
   const stops: Array<() => Promise<unknown>> = [];
   const person = async () => {
     const ctx = await newPerson(browser);
     contexts.push(ctx);
     const page = await ctx.newPage();
+    traces.push(tracePage(page, `person${traces.length + 1}`, t0));
     errors.push(watchErrors(page));
     return page;
   };
@@ -57,7 +63,7 @@ describe.runIf(run)('web client and CLI on one relay', () => {
     await dave.goto(inv.link);
     await createIdentity(dave, 'Dave');
     await dave.getByRole('log', { name: 'Messages' }).waitFor({ timeout: 15_000 });
-    await expect.poll(() => dave.getByRole('heading', { level: 1 }).textContent()).toContain('Carol');
+    await expect.poll(() => dave.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 }).toContain('Carol');
 
     await send(dave, 'hello carol, from the browser');
     await seeMessage(dave, 'hello carol, from the browser');
@@ -96,7 +102,7 @@ describe.runIf(run)('web client and CLI on one relay', () => {
     const conv = joined.id;
 
     await erin.getByRole('log', { name: 'Messages' }).waitFor({ timeout: 15_000 });
-    await expect.poll(() => erin.getByRole('heading', { level: 1 }).textContent()).toContain('Frank');
+    await expect.poll(() => erin.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 }).toContain('Frank');
 
     await ok(frank, ['send', conv, 'frank on the command line']);
     await seeMessage(erin, 'frank on the command line');
@@ -104,6 +110,19 @@ describe.runIf(run)('web client and CLI on one relay', () => {
     await seeMessage(erin, 'erin in the browser');
     await cliSees(frank, conv, 'erin in the browser');
     await screenshot(erin, 'web-cli-02-browser-invited-cli');
+
+    // A message that arrives while she presses on the conversation's link re-renders the phonebook
+    // under her pointer: the click still opens the conversation (a replaced link would swallow it).
+    await erin.evaluate(() => (location.hash = '#/settings'));
+    await erin.getByRole('log', { name: 'Messages' }).waitFor({ state: 'detached' });
+    const link = erin.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /^Frank/ });
+    const box = (await link.boundingBox())!;
+    await erin.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await erin.mouse.down();
+    await ok(frank, ['send', conv, 'arrives mid-click']);
+    await expect.poll(() => link.textContent(), { timeout: 15_000 }).toContain('arrives mid-click');
+    await erin.mouse.up();
+    await seeMessage(erin, 'arrives mid-click');
     expect(errors.flat()).toEqual([]);
   });
 });

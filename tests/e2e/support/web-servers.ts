@@ -49,7 +49,8 @@ export interface WebServer {
   accessLog(): string[];
   /**
    * Time to serve each request so far, in microseconds, in log order: Apache's `%D`, lighttpd's
-   * `%D`. The access log line is `<%D> <status> <method> <url>`; pass a filter on the URL.
+   * `%D`. The access log line is `<%D> <status> <method> <url>` (Apache adds the request's start in
+   * ms since the epoch and the serving process id); pass a filter on the URL.
    */
   serverTimesUs(urlFilter?: (url: string, method: string, status: number) => boolean): number[];
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes serverRoot. */
@@ -188,7 +189,7 @@ export async function startApache(opts: ApacheOptions): Promise<WebServer> {
       `PidFile "${serverRoot}/httpd.pid"`,
       `ErrorLog "${serverRoot}/error.log"`,
       `LogLevel warn`,
-      `LogFormat "%D %>s %m %U%q" timed`,
+      `LogFormat "%D %>s %m %U%q %{begin:msec}t %P" timed`,
       `CustomLog "${serverRoot}/access.log" timed`,
       `TypesConfig /etc/mime.types`,
       `StartServers 4`,

@@ -77,7 +77,6 @@ export async function createEngineModel(o: EngineModelOptions): Promise<AppModel
   };
 
   // ---- live mode ----
-  let live: ReturnType<Client['live']> | null = null;
   const onReport = async (r: ConversationReport) => {
     if (r.joined) {
       // The guest said who they are: name the conversation after them unless renamed already.
@@ -98,17 +97,14 @@ export async function createEngineModel(o: EngineModelOptions): Promise<AppModel
     const incoming = await Promise.all(r.newMessages.filter((m) => m.kind === 'text').map((m) => toView(m, waiting)));
     if (incoming.length || r.flushed || r.joined) emit({ type: 'messages', conversationId: r.conversationId, incoming });
   };
-  const startFollowing = () => {
-    live?.stop();
-    if (stopped) return;
-    live = client.live({
-      onReport: (r) => void onReport(r),
-      onError: () => {
-        /* relays failing are retried by the engine with backoff; the status pill shows offline */
-      },
-    });
-  };
-  startFollowing();
+  // One live mode for the page's life: a new invite, a join or a move asks it to look again
+  // (refresh) rather than restarting it, which would drop every wait in flight.
+  const live = client.live({
+    onReport: (r) => void onReport(r),
+    onError: () => {
+      /* relays failing are retried by the engine with backoff; the status pill shows offline */
+    },
+  });
 
   const retryQueued = () => {
     if (stopped || !navigator.onLine) return;
@@ -144,10 +140,12 @@ export async function createEngineModel(o: EngineModelOptions): Promise<AppModel
     locations: locationViews,
     async addLocation(conversationId, address) {
       await client.addLocation(conversationId, address ? await resolveRelay(address) : undefined);
+      live.refresh(); // follow the new location now, not at the live loop's next round
       return locationViews(conversationId);
     },
     async move(conversationId, address) {
       await client.move(conversationId, { to: await resolveRelay(address) });
+      live.refresh(); // follow the new location now, not at the live loop's next round
       return locationViews(conversationId);
     },
     async phonebook() {
@@ -207,7 +205,7 @@ export async function createEngineModel(o: EngineModelOptions): Promise<AppModel
     },
     async createInvite(name) {
       const created = await client.createInvite({ name: name || PLACEHOLDER });
-      startFollowing(); // follow the new channel now, not at the live loop's next round
+      live.refresh(); // follow the new channel now, not at the live loop's next round
       emit({ type: 'phonebook' });
       return { conversationId: created.conversation.id, text: created.invite, link: created.link, expiresAt: created.expiresAt };
     },
@@ -217,7 +215,8 @@ export async function createEngineModel(o: EngineModelOptions): Promise<AppModel
     },
     async join(text) {
       const r = await client.join(text);
-      startFollowing();
+      live.refresh();
+      live.poke(r.conversation.id);
       emit({ type: 'phonebook' });
       return { conversationId: r.conversation.id };
     },
@@ -227,10 +226,10 @@ export async function createEngineModel(o: EngineModelOptions): Promise<AppModel
     },
     async stop() {
       stopped = true;
-      live?.stop();
+      live.stop();
       window.removeEventListener('online', retryQueued);
       window.removeEventListener('offline', onOffline);
-      await live?.done;
+      await live.done;
       await o.store.close();
     },
   };

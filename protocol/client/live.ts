@@ -20,11 +20,19 @@ export interface LiveOptions {
   onError?(err: unknown): void;
   /** Long-poll wait in seconds (default 25; the relay caps it). */
   waitSeconds?: number;
+  /** How often the conversations are looked at again (new ones, new locations, queued copies); default 10. */
+  rescanSeconds?: number;
 }
 
 export interface LiveHandle {
   /** Syncs a conversation now (e.g. after sending). */
   poke(conversationId: string): void;
+  /**
+   * Looks at the conversations now instead of at the next round (every 10 s): follows a new one (an
+   * invite just made, a join) or a location just added (a move) at once, without restarting live
+   * mode (which would drop every wait in flight and catch up every conversation first).
+   */
+  refresh(): void;
   stop(): void;
   /** Resolves once stopped. */
   done: Promise<void>;
@@ -169,16 +177,34 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
     }
   };
 
+  // refresh() cuts the supervisor's pause short; a refresh during a round makes it go round again.
+  let again = false;
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (again || signal.aborted) return resolve();
+      const end = () => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', end);
+        wake = null;
+        resolve();
+      };
+      const t = setTimeout(end, ms);
+      signal.addEventListener('abort', end, { once: true });
+      wake = end;
+    });
+
   const supervise = async () => {
     // First catch up everything, then follow.
     for (const c of await targets()) await sync(c.id);
     while (!signal.aborted) {
+      again = false;
       for (const c of await targets()) {
         watch(c);
         // Queued copies are retried here (the sync flushes the outbox, honouring backoff).
         if ((await engine.store.listOutbox(c.id)).length > 0) void sync(c.id);
       }
-      await sleep(10_000, signal);
+      await pause((o.rescanSeconds ?? 10) * 1000);
     }
   };
 
@@ -189,6 +215,10 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
     });
   return {
     poke: (id) => void sync(id),
+    refresh: () => {
+      again = true;
+      wake?.();
+    },
     stop: () => ctrl.abort(),
     done,
   };

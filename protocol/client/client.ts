@@ -129,7 +129,7 @@ export function createClient(deps: ClientDeps) {
     send: (ref: string, text: string) =>
       run(async (): Promise<SendResult> => {
         if (!text) throw new TincanError('bad-request', 'there is nothing to send (empty text)');
-        await engine.identity();
+        await engine.signKeys(); // not-initialized before anything else (no public-key operation)
         let conv = await resolveConversation(engine, ref);
         // Still waiting for the invite to be used: the friend may have joined since the last sync.
         // Look (one sync of this conversation) before telling the person to wait.

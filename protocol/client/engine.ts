@@ -34,6 +34,11 @@ export interface Engine {
   relay(url: string): RelayClient;
   /** The identity, decoded once (throws not-initialized). */
   identity(): Promise<{ record: IdentityRecord; device: crypto.DeviceIdentity }>;
+  /**
+   * Only the identity's signing key pair (throws not-initialized): no public-key operation, unlike
+   * identity(), for operations that need nothing else (a send).
+   */
+  signKeys(): Promise<crypto.KeyPair>;
   /** Runs one operation at a time (in-process mutex, then the host's exclusive lock). */
   run<T>(fn: () => Promise<T>, o?: { crypto?: boolean }): Promise<T>;
 }
@@ -43,6 +48,12 @@ export function createEngine(deps: ClientDeps): Engine {
   const skews = new Map<string, number>();
   const relays = new Map<string, RelayClient>();
   let cached: { record: IdentityRecord; device: crypto.DeviceIdentity } | null = null;
+  let signOnly: crypto.KeyPair | null = null;
+  const storedIdentity = async (): Promise<IdentityRecord> => {
+    const record = await deps.store.getIdentity();
+    if (!record) throw new TincanError('not-initialized', 'there is no identity here yet; create one with `tincan init --name YOUR-NAME`');
+    return record;
+  };
   let tail: Promise<unknown> = Promise.resolve();
   let depth = 0;
   const engine: Engine = {
@@ -66,10 +77,14 @@ export function createEngine(deps: ClientDeps): Engine {
     async identity() {
       if (cached) return cached;
       await crypto.ready();
-      const record = await deps.store.getIdentity();
-      if (!record) throw new TincanError('not-initialized', 'there is no identity here yet; create one with `tincan init --name YOUR-NAME`');
+      const record = await storedIdentity();
       cached = { record, device: crypto.decodeIdentity(record.device) };
       return cached;
+    },
+    async signKeys() {
+      if (cached) return cached.device.sign;
+      signOnly ??= crypto.decodeIdentitySignKeys((await storedIdentity()).device);
+      return signOnly;
     },
     run<T>(fn: () => Promise<T>, o?: { crypto?: boolean }): Promise<T> {
       // Re-entrant: an operation that calls another one runs it inline.
@@ -142,8 +157,8 @@ const ownKeys = new WeakMap<Engine, Uint8Array>();
 async function ownKey(engine: Engine): Promise<Uint8Array> {
   let k = ownKeys.get(engine);
   if (!k) {
-    const { device } = await engine.identity();
-    k = await crypto.sha256(new Uint8Array([...new TextEncoder().encode('tincan-own-envelope-id'), ...device.sign.secretKey]));
+    const sign = await engine.signKeys();
+    k = await crypto.sha256(new Uint8Array([...new TextEncoder().encode('tincan-own-envelope-id'), ...sign.secretKey]));
     ownKeys.set(engine, k);
   }
   return k;

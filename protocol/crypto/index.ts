@@ -16,6 +16,7 @@
  *   KeyPair {publicKey, secretKey}; DeviceIdentity {sign, dh, dhCert}; PublicIdentity {sign, dh, dhCert}
  *   generateIdentity(): Promise<DeviceIdentity>; publicIdentity(id)
  *   encodeIdentity(id) / decodeIdentity(bytes)             decode throws TincanError('bad-request')
+ *   [+] decodeIdentitySignKeys(bytes): KeyPair              only the Ed25519 pair: no X25519, no cert check (cheap)
  *   [+] verifyPublicIdentity(p): boolean                    checks dhCert
  *   [+] encodePublicIdentity(p) / decodePublicIdentity(b)   fixed 128 bytes
  *   fingerprint(signPublic): string                         "3F2A 91C0 ..." (8 groups of 4 hex)
@@ -63,6 +64,7 @@ export {
   publicIdentity,
   encodeIdentity,
   decodeIdentity,
+  decodeIdentitySignKeys,
   verifyPublicIdentity,
   encodePublicIdentity,
   decodePublicIdentity,

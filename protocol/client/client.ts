@@ -144,7 +144,7 @@ export function createClient(deps: ClientDeps) {
     sync: (o: { conversation?: string; force?: boolean } = {}) =>
       run(async (): Promise<SyncReport> => {
         await assertNotMoved(engine);
-        await engine.identity();
+        await engine.signKeys(); // not-initialized before anything else (no public-key operation)
         const convs = o.conversation ? [await resolveConversation(engine, o.conversation)] : await store.listConversations();
         const reports: ConversationReport[] = [];
         // Conversations are independent; a few at a time keeps many slow relays from adding up.

@@ -145,8 +145,9 @@ async function processEnvelope(engine: Engine, st: ProcessState, loc: LocationRe
     st.report.forged++;
     return;
   }
-  const { device } = await engine.identity();
   if (st.conv.state === 'invited') {
+    // The device keys (X25519 derivation and certificate check) only for accepting a join.
+    const { device } = await engine.identity();
     const joined = await tryAcceptJoin(st.conv, device, loc, data);
     if (!joined) {
       st.report.forged++;
@@ -179,7 +180,7 @@ async function processEnvelope(engine: Engine, st: ProcessState, loc: LocationRe
   } catch (err) {
     // A copy of the join message on a further invite relay is not a forgery.
     if (st.conv.invite && loc.origin === 'invite' && st.conv.peer) {
-      const again = await tryAcceptJoin(st.conv, device, loc, data);
+      const again = await tryAcceptJoin(st.conv, (await engine.identity()).device, loc, data);
       if (again && bytesEq(again.peer.sign, st.conv.peer.sign)) return;
     }
     if (err instanceof TincanError || err instanceof RangeError) {

@@ -34,6 +34,12 @@ export interface SqliteStoreOptions {
    * For `trimWal()`: the WAL size (bytes) above which it checkpoints and empties the WAL.
    */
   walTrimBytes?: number;
+  /**
+   * SQLite's page cache per connection, in KiB (better-sqlite3 builds SQLite with 16 MiB). A
+   * long-running relay sets a smaller one to keep its resident memory down; the operating system's
+   * file cache still holds the pages.
+   */
+  cacheKiB?: number;
 }
 
 export type SqliteStore = Store & {
@@ -118,6 +124,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   if (!ready) guard(() => migrate(db));
   const journalMode = ready ? 'wal' : guard(() => chooseJournal(db, opts.log, opts.forceRollbackJournal ?? false));
   db.exec(journalMode === 'wal' ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL');
+  if (opts.cacheKiB !== undefined) db.exec(`PRAGMA cache_size = -${Math.max(64, Math.floor(opts.cacheKiB))}`);
 
   const stmts = new Map<string, Database.Statement>();
   const q = (sql: string): Database.Statement => {

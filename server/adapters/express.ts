@@ -3,11 +3,12 @@
  * versions get `unsupported-version`) go straight from node:http to the core as plain requests —
  * the body read here as raw bytes, capped at maxBodyBytes so an oversize upload is answered 413
  * without buffering it; express is not on that path (it costs ~25 % of a small request). Everything
- * else goes to express: the web client's static files, then a JSON 404. Trust boundary: the socket.
+ * else goes to express, loaded on first use: the web client's static files, then a JSON 404 (with
+ * no web client to serve, the JSON 404 comes straight away). Trust boundary: the socket.
  * The data folder is never under the served folder (checked at start).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express from 'express';
+import type { Express } from 'express';
 import { authMessage, parseAuthHeader } from '../../protocol/auth.ts';
 import { TincanError } from '../../protocol/errors.ts';
 import { errorResponse, type RelayRequest, type RelayResponse } from '../core/http.ts';
@@ -68,12 +69,20 @@ function send(res: ServerResponse, r: RelayResponse): void {
 
 /** Builds the request handler of the standalone HTTP server. */
 export function createHttpHandler(opts: HttpAdapterOptions): ((req: IncomingMessage, res: ServerResponse) => void) & { drain(): Promise<void> } {
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', false);
-  if (opts.webRoot) app.use(express.static(opts.webRoot, { index: 'index.html', dotfiles: 'ignore' }));
-  app.use((req, res) => send(res, errorResponse(new TincanError('not-found', `Nothing here: ${req.method} ${req.path.slice(0, 200)}.`))));
+  // express (~4 MB of heap, ~15 MB resident) is loaded when the first request for the web client
+  // comes: a relay that only its clients' API requests reach never needs it.
+  let app: Promise<Express> | null = null;
+  const loadApp = async (webRoot: string): Promise<Express> => {
+    const { default: express } = await import('express');
+    const a = express();
+    a.disable('x-powered-by');
+    a.disable('etag');
+    a.set('query parser', false);
+    a.use(express.static(webRoot, { index: 'index.html', dotfiles: 'ignore' }));
+    a.use((req, res) => send(res, notFound(req.method, req.path)));
+    return a;
+  };
+  const notFound = (method: string | undefined, p: string) => errorResponse(new TincanError('not-found', `Nothing here: ${method} ${p.slice(0, 200)}.`));
 
   const internal = (res: ServerResponse, err: unknown) => {
     const id = opts.relay.logUnexpected(err, 'http');
@@ -105,7 +114,16 @@ export function createHttpHandler(opts: HttpAdapterOptions): ((req: IncomingMess
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    if (!API_PATH.test(req.url ?? '')) return app(req, res);
+    if (!API_PATH.test(req.url ?? '')) {
+      if (!opts.webRoot) return send(res, notFound(req.method, (req.url ?? '/').split('?')[0]!));
+      const webRoot = opts.webRoot;
+      app ??= loadApp(webRoot).catch((e: unknown) => {
+        app = null; // try again on the next request
+        throw e;
+      });
+      void app.then((a) => a(req, res), (e: unknown) => internal(res, e));
+      return;
+    }
     const done = api(req, res).catch((e: unknown) => internal(res, e));
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));

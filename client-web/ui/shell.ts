@@ -93,6 +93,8 @@ export function startShell(root: HTMLElement, model: AppModel, opts: ShellOption
         if (seq !== renderSeq) return;
         show(s.el);
         screen = s;
+        // A message stored while the screen was being built found no screen to add it to: read again.
+        void model.messages(conv.id).then((all) => screen === s && s.upsert(all));
         if (document.activeElement === document.body || !document.activeElement) s.focusComposer();
       }
     } else if (what === 'invite' && conv) {

@@ -10,10 +10,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
-    // Real browsers, web servers and CGI long polls on a loaded 2-core machine: a test that fails is
-    // run again (up to twice) before it counts as failed; each retry is reported. Seen flaky so far:
-    // the browser journey under Apache without mod_rewrite (a message not shown within 30 s, 1 run
-    // in 3) and the browser-claims/CLI-joins journey (1 run in 10).
-    retry: 2,
+    // No retries: a failing journey is a finding. One that fails prints each page's timeline
+    // (tests/e2e/support/trace.ts) to say where the time went.
+    retry: 0,
   },
 });

@@ -20,7 +20,7 @@ import { toBase64Url, utf8 } from '../protocol/encoding.ts';
 import type { Limits } from '../protocol/wire.ts';
 import { createHttpHandler } from './adapters/express.ts';
 import { createNodeCrypto, type NodeCrypto } from './adapters/node-crypto.ts';
-import { createStderrLog, systemClock } from './adapters/node-host.ts';
+import { createStderrLog, encodeBase64Url, systemClock } from './adapters/node-host.ts';
 import { loadSodiumCrypto } from './adapters/sodium-crypto.ts';
 import { attachWs } from './adapters/ws.ts';
 import { createMemoryNotifier } from './core/memory-notifier.ts';
@@ -59,7 +59,7 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new Error('dataDir must not be inside webRoot: the database would be downloadable');
   }
   mkdirSync(dataDir, { recursive: true });
-  const { crypto, offload } = chooseCrypto(log);
+  const { crypto, cryptoName, offload } = chooseCrypto(log);
   const store = createSqliteStore({ file: path.join(dataDir, 'relay.db'), log, groupCommit: true, cacheKiB: 4096 });
   let setupCode: string | null = null;
   if (!opts.owner && !store.getOwner()) {
@@ -76,7 +76,7 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     crypto,
     notifier,
     // Expired rows go on a timer (below), not on a share of the writes as in one-request processes.
-    config: { limits, software: SOFTWARE, transports: ['http', 'ws'], host: { node: process.version, adapter: 'standalone' }, expiryChance: 0 },
+    config: { limits, software: SOFTWARE, transports: ['http', 'ws'], host: { node: process.version, adapter: 'standalone', crypto: cryptoName, encodeBase64Url }, expiryChance: 0 },
   });
   const expiry = setInterval(() => {
     try {
@@ -126,14 +126,14 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
  * it loads; else node:crypto (~110 µs per verification, OpenSSL), whose verifications the HTTP
  * adapter then runs on libuv's thread pool so that they do not hold up the event loop.
  */
-function chooseCrypto(log: Log): { crypto: Crypto; offload?: NodeCrypto } {
+function chooseCrypto(log: Log): { crypto: Crypto; cryptoName: string; offload?: NodeCrypto } {
   try {
     const pkg = path.dirname(createRequire(import.meta.url).resolve('sodium-native/package.json'));
-    return { crypto: loadSodiumCrypto(path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'sodium-native.node')) };
+    return { crypto: loadSodiumCrypto(path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'sodium-native.node')), cryptoName: 'sodium-native' };
   } catch (e) {
     log.warn('sodium-native did not load; verifying signatures with node:crypto', { error: e instanceof Error ? e.message : String(e) });
     const crypto = createNodeCrypto();
-    return { crypto, offload: crypto };
+    return { crypto, cryptoName: 'node:crypto', offload: crypto };
   }
 }
 

@@ -42,6 +42,21 @@ describe('startStandaloneRelay', () => {
     }
   });
 
+  it('without a web client: JSON 404 outside /v1; verifies with libsodium; answers carry their length', async () => {
+    const dir = temp();
+    const relay = await startStandaloneRelay({ dataDir: path.join(dir, 'data'), owner: newKey().publicKey, log: quiet });
+    try {
+      const missing = await fetch(`${relay.url}/index.html?x=1`);
+      expect(missing.status).toBe(404);
+      expect((await missing.json()).error.code).toBe('not-found');
+      const check = await fetch(`${relay.url}/v1/check`);
+      expect(check.headers.get('content-length')).toBe(String((await check.clone().arrayBuffer()).byteLength));
+      expect((await check.json()).crypto).toBe('sodium-native');
+    } finally {
+      await relay.close();
+    }
+  });
+
   it('makes a setup code while unclaimed, a fresh one per start, none once claimed', async () => {
     const dir = temp();
     const a = await startStandaloneRelay({ dataDir: dir, log: quiet });

@@ -206,7 +206,9 @@ export async function serveCgi(relay: Relay, opts: ServeCgiOptions): Promise<voi
     writeAll(out, res.body);
     return;
   }
-  const head = enc.encode(cgiHead(res.status, res.headers));
+  // With its length given, the client has the whole answer when the bytes arrive, not when this
+  // process has exited and the web server has seen the end of its output.
+  const head = enc.encode(cgiHead(res.status, { ...res.headers, 'content-length': String(res.body.length) }));
   const whole = new Uint8Array(head.length + res.body.length);
   whole.set(head);
   whole.set(res.body, head.length);

@@ -408,8 +408,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       if (journalMode !== 'wal' || !opts.walTrimBytes) return false;
       try {
         if (statSync(`${opts.file}-wal`).size <= opts.walTrimBytes) return false;
-        // TRUNCATE waits for nothing: with a reader or writer active it does what it can and
-        // leaves the file; a later request trims it.
+        // TRUNCATE waits (busy timeout) for readers and writers to finish: only briefly here, as
+        // the answer is out and the web server waits for this process to end. If they do not
+        // finish, it checkpoints what it can and leaves the file; a later request trims it.
+        db.exec('PRAGMA busy_timeout = 100');
         const r = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as Row | undefined;
         return r?.['busy'] === 0;
       } catch {

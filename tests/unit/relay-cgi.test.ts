@@ -111,6 +111,19 @@ describe('the CGI entry as a process', () => {
     }
   });
 
+  it('gives the length of every answer that is not a long poll (the client need not wait for the process to end)', async () => {
+    const t = await cgiTarget();
+    try {
+      const c = client(t);
+      const { channel, member } = await c.openChannel();
+      for (const r of [await t.send('GET', '/v1/info'), await c.signed(member, 'GET', `/v1/channels/${channel}/envelopes`, undefined, { query: 'after=0' }), await t.send('GET', '/v1/nope')]) {
+        expect(r.headers['content-length']).toBe(String(Buffer.byteLength(r.text)));
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
   it('answers 500 internal (no stack) when config.json is broken', async () => {
     const t = await cgiTarget();
     try {

@@ -39,6 +39,8 @@ export interface StandaloneOptions {
   webRoot?: string;
   log?: Log;
   limits?: Partial<Limits>;
+  /** Ed25519 verifier: libsodium's addon when it loads (default), or node:crypto on the thread pool. */
+  crypto?: 'sodium-native' | 'node:crypto';
 }
 
 export interface StandaloneRelay {
@@ -59,7 +61,7 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new Error('dataDir must not be inside webRoot: the database would be downloadable');
   }
   mkdirSync(dataDir, { recursive: true });
-  const { crypto, cryptoName, offload } = chooseCrypto(log);
+  const { crypto, cryptoName, offload } = chooseCrypto(log, opts.crypto ?? 'sodium-native');
   const store = createSqliteStore({ file: path.join(dataDir, 'relay.db'), log, groupCommit: true, cacheKiB: 4096 });
   let setupCode: string | null = null;
   if (!opts.owner && !store.getOwner()) {
@@ -126,7 +128,11 @@ export async function startStandaloneRelay(opts: StandaloneOptions): Promise<Sta
  * it loads; else node:crypto (~110 µs per verification, OpenSSL), whose verifications the HTTP
  * adapter then runs on libuv's thread pool so that they do not hold up the event loop.
  */
-function chooseCrypto(log: Log): { crypto: Crypto; cryptoName: string; offload?: NodeCrypto } {
+function chooseCrypto(log: Log, wanted: 'sodium-native' | 'node:crypto'): { crypto: Crypto; cryptoName: string; offload?: NodeCrypto } {
+  if (wanted === 'node:crypto') {
+    const crypto = createNodeCrypto();
+    return { crypto, cryptoName: 'node:crypto', offload: crypto };
+  }
   try {
     const pkg = path.dirname(createRequire(import.meta.url).resolve('sodium-native/package.json'));
     return { crypto: loadSodiumCrypto(path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'sodium-native.node')), cryptoName: 'sodium-native' };

@@ -44,3 +44,31 @@ describe('node crypto adapter', () => {
     expect(c.verifyEd25519(new Uint8Array(32).fill(255), msg, sig)).toBe(false);
   });
 });
+
+describe('standalone relay on node:crypto (signatures verified on the thread pool)', () => {
+  it('accepts signed requests and refuses forged and replayed ones', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { startStandaloneRelay } = await import('../../server/main-standalone.ts');
+    const { authHeader, b64, json, newKey, rand } = await import('../../server/test-support/signer.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'tincan-node-crypto-'));
+    const owner = newKey();
+    const relay = await startStandaloneRelay({ dataDir: dir, owner: owner.publicKey, crypto: 'node:crypto', log: { info() {}, warn() {}, error() {} } });
+    try {
+      const post = (auth: string, body: Uint8Array) => fetch(`${relay.url}/v1/channels`, { method: 'POST', headers: { 'x-tincan-auth': auth }, body: Buffer.from(body) });
+      const body = json({ channel: b64(rand(16)), member: newKey().b64 });
+      const auth = authHeader(owner, 'POST', '/v1/channels', body);
+      expect((await post(auth, body)).status).toBe(201);
+      const replay = await post(auth, body);
+      expect([replay.status, (await replay.json()).error.code]).toEqual([401, 'replayed-request']);
+      const other = json({ channel: b64(rand(16)), member: newKey().b64 });
+      const forged = await post(authHeader(owner, 'POST', '/v1/channels', body), other);
+      expect([forged.status, (await forged.json()).error.code]).toEqual([401, 'auth-invalid']);
+      expect((await (await fetch(`${relay.url}/v1/check`)).json()).crypto).toBe('node:crypto');
+    } finally {
+      await relay.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,7 +5,10 @@
 //      of what a PHP app pays. Runs are interleaved so load from other processes hits every kind
 //      alike; medians.
 //   2. Standalone: 50 members (25 two-member channels) posting over HTTP and listening over
-//      WebSocket for BENCH_SECONDS (default 30): stored envelopes/s, p99 post→push, relay RSS.
+//      WebSocket for BENCH_SECONDS (default 30): stored envelopes/s, p99 post→push, relay RSS, and
+//      the relay's CPU per stored envelope (whole process and event loop alone) and the load
+//      generator's, which share the machine. BENCH_PROF=dir: CPU profile of the relay;
+//      BENCH_RELAY_FLAGS: Node flags for it (its output other than the URL goes to stderr).
 //   3. Fetch from a channel holding 100,000 envelopes vs one holding 100 (in process, full core).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -8,7 +8,8 @@
 //      WebSocket for BENCH_SECONDS (default 30): stored envelopes/s, p99 post→push, relay RSS, and
 //      the relay's CPU per stored envelope (whole process and event loop alone) and the load
 //      generator's, which share the machine. BENCH_PROF=dir: CPU profile of the relay;
-//      BENCH_RELAY_FLAGS: Node flags for it (its output other than the URL goes to stderr).
+//      BENCH_RELAY_FLAGS: Node flags for it (its output other than the URL goes to stderr);
+//      BENCH_RELAY_CRYPTO=node:crypto: verify on the thread pool instead of with libsodium.
 //   3. Fetch from a channel holding 100,000 envelopes vs one holding 100 (in process, full core).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -218,7 +219,7 @@ async function standaloneBench(): Promise<void> {
   buildSync({ entryPoints: [path.join(root, 'server/test-support/standalone-main.ts')], outfile: entry, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
   const sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
   const owner = newKey();
-  const child = spawn(process.execPath, [...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['BENCH_PROF']] : []), ...(process.env['BENCH_RELAY_FLAGS'] ?? '').split(' ').filter(Boolean), entry, path.join(dir, 'data'), '0', owner.b64, JSON.stringify({ ratePerMinute: 10_000_000 })], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['BENCH_PROF']] : []), ...(process.env['BENCH_RELAY_FLAGS'] ?? '').split(' ').filter(Boolean), entry, path.join(dir, 'data'), '0', owner.b64, JSON.stringify({ ratePerMinute: 10_000_000 }), process.env['BENCH_RELAY_CRYPTO'] ?? 'sodium-native'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   // The URL line; anything else the relay prints (e.g. --trace-gc from BENCH_RELAY_FLAGS) goes to stderr: a full pipe would stall it.
   const url: string = await new Promise((resolve) => {
     let found = false;

@@ -27,6 +27,9 @@ export interface WsOptions {
 }
 
 export function attachWs(server: Server, relay: Relay, opts: WsOptions = {}): WsPush {
+  // The last frame serialized (see send): frames are immutable once handed over.
+  let lastFrame: WsServerFrame | null = null;
+  let lastText = '';
   const pathPrefix = opts.pathPrefix ?? '/v1/ws';
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -56,7 +59,12 @@ export function attachWs(server: Server, relay: Relay, opts: WsOptions = {}): Ws
     };
     const send = (f: WsServerFrame) => {
       if (ws.readyState !== ws.OPEN) return;
-      const text = JSON.stringify(f);
+      // The core hands every subscriber of an envelope the same frame object: serialize it once.
+      if (f !== lastFrame) {
+        lastFrame = f;
+        lastText = JSON.stringify(f);
+      }
+      const text = lastText;
       if (held) {
         held.push(text);
         return;

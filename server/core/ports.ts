@@ -68,6 +68,12 @@ export interface Store {
   channelState(channel: ChannelId): ChannelState | null;
   isMember(channel: ChannelId, member: MemberKey): boolean;
   /**
+   * A number that changes whenever a membership may have ended in this process (a member left, a
+   * channel was deleted or expired, a write was rolled back). A long-lived subscription re-checks
+   * `isMember` only when it changed, instead of querying on every push.
+   */
+  membershipEpoch(): number;
+  /**
    * Appends an envelope with the next gap-free seq, or returns the stored seq when `id` is already
    * there with the same data. Throws envelope-conflict, channel-full, quota-exceeded.
    */

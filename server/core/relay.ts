@@ -13,7 +13,7 @@ import { verifySigned } from './auth-check.ts';
 import * as h from './handlers.ts';
 import { errorResponse, fail, jsonResponse, PREFLIGHT_HEADERS, type RelayRequest, type RelayResponse } from './http.ts';
 import { bytesOf } from './parse.ts';
-import type { ChannelId, MemberKey } from './ports.ts';
+import type { ChannelId, MemberKey, StoredEnvelope } from './ports.ts';
 
 export type { RelayRequest, RelayResponse } from './http.ts';
 export type { Deps as RelayDeps, HandleHooks, RelayConfig } from './handlers.ts';
@@ -86,6 +86,16 @@ export function createRelay(deps: h.Deps): Relay {
     fail('not-found', `No such endpoint: ${req.method} ${req.path.slice(0, 200)}.`);
   }
 
+  // The frame pushing one envelope, made once for all its subscribers (the notifier calls them one
+  // after the other), so that it is encoded once and adapters can serialize it once.
+  let lastPush: { channel: string; e: StoredEnvelope; frame: WsServerFrame } | null = null;
+  const pushFrame = (channel: string, e: StoredEnvelope): WsServerFrame => {
+    if (!lastPush || lastPush.e !== e || lastPush.channel !== channel) {
+      lastPush = { channel, e, frame: { type: 'envelopes', channel, envelopes: [h.toWireEnvelope(e, encode)], cursor: e.seq } };
+    }
+    return lastPush.frame;
+  };
+
   return {
     async handle(req, hooks = {}) {
       try {
@@ -107,6 +117,7 @@ export function createRelay(deps: h.Deps): Relay {
         deps.crypto.sha256(new Uint8Array(0)),
       ) as MemberKey;
       if (!deps.store.isMember(channel, key)) fail('not-member', 'This key is not a member of this channel.');
+      let checkedEpoch = deps.store.membershipEpoch();
       let cursor = frame.after;
       send({ type: 'subscribed', channel: frame.channel, cursor });
       // The store is synchronous, so no post can interleave between the backlog and the subscription.
@@ -121,15 +132,16 @@ export function createRelay(deps: h.Deps): Relay {
       const unsubscribe = deps.notifier.subscribe(channel, (e) => {
         if (!active || e.seq <= cursor) return;
         // A member that left (or whose channel was deleted) stops receiving at once: membership is
-        // checked on every push, not only when the subscription was opened.
-        if (!deps.store.isMember(channel, key)) {
+        // checked again on the first push after any membership may have ended in this relay.
+        const epoch = deps.store.membershipEpoch();
+        if (epoch !== checkedEpoch && ((checkedEpoch = epoch), !deps.store.isMember(channel, key))) {
           active = false;
           unsubscribe();
           send({ type: 'error', channel: frame.channel, error: { code: 'not-member', message: 'This key is no longer a member of this channel; the subscription ended.' } });
           return;
         }
         cursor = e.seq;
-        send({ type: 'envelopes', channel: frame.channel, envelopes: [h.toWireEnvelope(e, encode)], cursor });
+        send(pushFrame(frame.channel, e));
       });
       return () => {
         active = false;

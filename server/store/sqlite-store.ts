@@ -143,6 +143,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   let group: { done: Promise<void>; resolve: () => void; reject: (e: unknown) => void; timer: NodeJS.Immediate } | null = null;
   const beginStmt = opts.groupCommit ? db.prepare('BEGIN IMMEDIATE') : null;
   const commitStmt = opts.groupCommit ? db.prepare('COMMIT') : null;
+  let epoch = 0; // see Store.membershipEpoch
   const commitGroup = (): void => {
     const g = group;
     if (!g) return;
@@ -153,6 +154,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       g.resolve();
     } catch (e) {
       if (db.inTransaction) db.exec('ROLLBACK');
+      epoch++;
       g.reject(e instanceof TincanError ? e : new TincanError('unavailable', 'The relay could not save this change; retry in a moment.'));
     }
   };
@@ -199,6 +201,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     return n;
   };
   const dropChannel = (channel: Uint8Array): void => {
+    epoch++;
     const c = get('SELECT env_bytes FROM channels WHERE id = ?', channel);
     if (!c) return;
     run('DELETE FROM envelopes WHERE channel = ?', channel);
@@ -298,6 +301,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
     channelState: (channel) => guard(() => state(channel)),
     isMember: (channel, member) => guard(() => get('SELECT 1 FROM members WHERE channel = ? AND key = ?', channel, member) !== undefined),
+    membershipEpoch: () => epoch,
 
     postEnvelope: ({ channel, member, id, data, now, limits }) =>
       tx(() => {
@@ -353,6 +357,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
     leave: ({ channel, member }) =>
       tx(() => {
+        epoch++;
         run('DELETE FROM members WHERE channel = ? AND key = ?', channel, member);
         if (!get('SELECT 1 FROM members WHERE channel = ? LIMIT 1', channel)) {
           dropChannel(channel);

@@ -117,8 +117,13 @@ export function storeContract(name: string, make: () => { store: Store; cleanup(
       expect(s.ack({ channel: c, member: b, upTo: 99, now })).toEqual({ upTo: 3, deleted: 3 });
       expect(s.fetchEnvelopes({ channel: c, after: 0, limit: 10, now }).envelopes).toEqual([]);
       s.postEnvelope({ channel: c, member: b, id: rand(16), data: rand(10), now, limits });
+      // Joining, posting and acknowledging end no membership; leaving does (subscriptions re-check).
+      const epoch = s.membershipEpoch();
       expect(s.leave({ channel: c, member: a })).toEqual({ channelDeleted: false });
+      const afterLeave = s.membershipEpoch();
+      expect(afterLeave).not.toBe(epoch);
       expect(s.leave({ channel: c, member: b })).toEqual({ channelDeleted: true });
+      expect(s.membershipEpoch()).not.toBe(afterLeave);
       expect(s.channelState(c)).toBeNull();
     });
 

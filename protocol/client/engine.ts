@@ -183,7 +183,11 @@ export async function isOwnEnvelopeId(engine: Engine, id: string): Promise<boole
 }
 
 export function randomId(): string {
-  return toBase64Url(crypto.randomBytes(16));
+  // Never starting with '-': people pass ids on command lines, where `-x…` reads as an option.
+  for (;;) {
+    const id = toBase64Url(crypto.randomBytes(16));
+    if (id[0] !== '-') return id;
+  }
 }
 
 /** Finds a conversation by id or by name (case-insensitive); throws conversation-not-found. */

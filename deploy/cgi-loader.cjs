@@ -48,6 +48,14 @@ if ((method === 'GET' || method === 'HEAD') && (pathInfo === '' || pathInfo === 
   process.exit(0);
 }
 
+// The cache holds what the request that wrote it compiled. Each kind of API request (a fixed set:
+// method and route) adds what it compiles, once, so the cache ends up covering every route whatever
+// request came first after an upload; a marker file per kind records that it has.
+const ROUTE = /^\/v1\/(info|check|claim|channels(\/[A-Za-z0-9_-]{22}(\/(envelopes|join|tokens|ack|members\/self))?)?)$/;
+const kindMarker = /^(GET|POST|DELETE)$/.test(method) && ROUTE.test(pathInfo)
+  ? `${cacheFile}.${method}${pathInfo.slice(3).replace(/\/channels\/[^/]+/, '/channels/c').replace(/\//g, '.')}`
+  : null;
+
 let relay;
 try {
   const source = fs.readFileSync(bundleFile, 'utf8');
@@ -58,13 +66,14 @@ try {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(source), { filename: bundleFile, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
+  if (cachedData === undefined || script.cachedDataRejected || (kindMarker !== null && !fs.existsSync(kindMarker))) {
     // Written after the request ran, so the cache also holds the functions it compiled lazily.
     process.once('exit', () => {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
         fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         fs.renameSync(tmp, cacheFile);
+        if (kindMarker !== null) fs.writeFileSync(kindMarker, '', { mode: 0o600 });
       } catch {
         try {
           fs.unlinkSync(tmp);

@@ -85,23 +85,35 @@ describe.runIf(built)('writeRelayBundle', () => {
     expect(requiredGlibc(path.join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toMatch(/^2\.\d+$/);
   });
 
-  it('index.cgi answers as a CGI process, writes its V8 code cache once, and uses it', () => {
+  it('index.cgi answers as a CGI process, writes its V8 code cache once per kind of request, and uses it', () => {
     const dir = out();
     writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner });
     const first = cgi(dir, { PATH_INFO: '/v1/info' });
     expect(first.status, first.stderr).toBe(200);
     expect(JSON.parse(first.body)).toMatchObject({ protocol: 'tincan', owner: Buffer.from(owner).toString('base64url') });
-    const cache = readdirSync(path.join(dir, 'data')).filter((f) => f.startsWith('.v8-cache-'));
-    expect(cache).toEqual([`.v8-cache-${process.version}-${process.arch}.bin`]);
-    const size = statSync(path.join(dir, 'data', cache[0]!)).size;
+    const name = `.v8-cache-${process.version}-${process.arch}.bin`;
+    const files = () => readdirSync(path.join(dir, 'data')).filter((f) => f.startsWith('.v8-cache-')).sort();
+    expect(files()).toEqual([name, `${name}.GET.info`]);
+    const cacheFile = path.join(dir, 'data', name);
+    const size = statSync(cacheFile).size;
     expect(size).toBeGreaterThan(1000);
+    // The same kind again: the cache is used, not rewritten.
+    const mtime = statSync(cacheFile).mtimeMs;
+    expect(cgi(dir, { PATH_INFO: '/v1/info' }).status).toBe(200);
+    expect(statSync(cacheFile).mtimeMs).toBe(mtime);
+    // Another kind adds what it compiled, once.
     const again = cgi(dir, { PATH_INFO: '/v1/check', HTTP_X_TINCAN_AUTH: 'probe' });
     expect(JSON.parse(again.body)).toMatchObject({ dataWritable: true, authHeaderReceived: true, sqlite: { driver: 'better-sqlite3' } });
+    expect(files()).toEqual([name, `${name}.GET.check`, `${name}.GET.info`]);
+    expect(statSync(cacheFile).size).toBeGreaterThan(size);
+    // Paths outside the API leave no marker (a stranger cannot fill data/ with files).
+    expect(cgi(dir, { PATH_INFO: '/v1/no/such/thing' }).status).toBe(404);
+    expect(files()).toHaveLength(3);
     expect(readdirSync(path.join(dir, 'data')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // A corrupt cache is rejected by V8 and rewritten; the request still works.
-    writeFileSync(path.join(dir, 'data', cache[0]!), Buffer.alloc(size, 1));
+    writeFileSync(cacheFile, Buffer.alloc(size, 1));
     expect(cgi(dir, { PATH_INFO: '/v1/info' }).status).toBe(200);
-    expect(readFileSync(path.join(dir, 'data', cache[0]!)).equals(Buffer.alloc(size, 1))).toBe(false);
+    expect(readFileSync(cacheFile).equals(Buffer.alloc(size, 1))).toBe(false);
   });
 
   it('when the SQLite module cannot load on the host: JSON 500s, and /v1/check names the load error', () => {

@@ -7,7 +7,7 @@ import { bytesEqual, toBase64Url, utf8 } from '../../protocol/encoding.ts';
 import { onDemand, PROTOCOL_VERSION, type Envelope, type Limits } from '../../protocol/wire.ts';
 import { verifySigned } from './auth-check.ts';
 import { fail, jsonResponse, type RelayRequest, type RelayResponse } from './http.ts';
-import { bytesOf, channelParam, parseBody, parseFetchQuery, parseJson, parseValue } from './parse.ts';
+import { bytesOf, channelParam, parseBody, parseFetchQuery, parseJson, parseValue, plainPostBody } from './parse.ts';
 import type { ChannelId, ChannelState, Clock, Crypto, Log, MemberKey, Notifier, Store, StoredEnvelope } from './ports.ts';
 
 /** Static facts about the host, for /v1/info and /v1/check. */
@@ -206,7 +206,7 @@ export function postEnvelope(ctx: Ctx): RelayResponse {
   if (typeof rawData === 'string' && Math.floor((rawData.length * 3) / 4) > config.limits.maxEnvelopeBytes) {
     fail('envelope-too-large', `Envelopes may hold at most ${config.limits.maxEnvelopeBytes} bytes.`);
   }
-  const body = parseValue(onDemand.postEnvelopeRequest(), raw);
+  const body = plainPostBody(raw) ?? parseValue(onDemand.postEnvelopeRequest(), raw);
   const data = bytesOf(body.data, 'data');
   const now = clock.now();
   const r = store.postEnvelope({ channel, member, id: bytesOf(body.id, 'id'), data, now, limits: config.limits });

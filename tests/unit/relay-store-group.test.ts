@@ -1,6 +1,6 @@
-// The SQLite store's group commit (standalone relay): the whole Store contract holds with it on,
-// and what a turn of the event loop wrote is durable — visible to another connection — exactly
-// when settled() resolves, not before.
+// The SQLite store's group commit (standalone relay): what a turn of the event loop wrote is
+// durable — visible to another connection — exactly when settled() resolves, not before. (The
+// whole Store contract with group commit on runs in relay-store.test.ts.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,20 +9,6 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelId, MemberKey } from '../../server/core/ports.ts';
 import { mergeLimits } from '../../server/relay-config.ts';
 import { createSqliteStore } from '../../server/store/sqlite-store.ts';
-import { storeContract } from '../../server/test-support/store-contract.ts';
-
-storeContract('SQLite (WAL, group commit)', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tincan-store-'));
-  const store = createSqliteStore({ file: path.join(dir, 'relay.db'), groupCommit: true });
-  return {
-    store,
-    cleanup() {
-      expect(store.integrityCheck()).toBe('ok');
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
 
 describe('SQLite store group commit', () => {
   it('commits the writes of one turn together, when settled() resolves', async () => {

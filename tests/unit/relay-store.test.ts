@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createSqliteStore } from '../../server/store/sqlite-store.ts';
+import { createSqliteStore, type SqliteStoreOptions } from '../../server/store/sqlite-store.ts';
 import { MIGRATIONS } from '../../server/store/schema.ts';
 import { storeContract } from '../../server/test-support/store-contract.ts';
 
-function temp(forceRollbackJournal: boolean) {
+function temp(forceRollbackJournal: boolean, more: Partial<SqliteStoreOptions> = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tincan-store-'));
-  const store = createSqliteStore({ file: path.join(dir, 'data', 'relay.db'), forceRollbackJournal });
+  const store = createSqliteStore({ file: path.join(dir, 'data', 'relay.db'), forceRollbackJournal, ...more });
   return {
     store,
     cleanup() {
@@ -23,6 +23,9 @@ function temp(forceRollbackJournal: boolean) {
 }
 
 storeContract('SQLite (WAL)', () => temp(false));
+// The standalone relay's mode: the writes of one event-loop turn share a transaction (more in
+// relay-store-group.test.ts).
+storeContract('SQLite (WAL, group commit)', () => temp(false, { groupCommit: true }));
 storeContract('SQLite (rollback journal)', () => temp(true));
 
 describe('SQLite store', () => {

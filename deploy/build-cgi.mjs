@@ -9,7 +9,7 @@
 // Called by scripts/build.mjs (target `cgi`). Fails when express or ws reach the bundle: the CGI
 // entry starts once per request, so its import graph is its latency.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -44,6 +44,44 @@ const sqliteDriver = (root) => ({
 });
 
 /**
+ * zod, set up on first use. A CGI process answers one request, and the common ones (a post whose
+ * body is plainly valid, a fetch, a poll, /v1/info) never touch zod, whose module set-up alone
+ * costs ~0.5 ms. So our `import * as z from 'zod/mini'` gets a stand-in whose properties load the
+ * real zod — bundled, but initialized only when first required (esbuild defers the set-up of a
+ * module that is reached through require()).
+ * @param {string} root
+ * @returns {import('esbuild').Plugin}
+ */
+const lazyZod = (root) => ({
+  name: 'tincan-lazy-zod',
+  setup(b) {
+    b.onResolve({ filter: /^zod\/mini$/ }, (args) => (args.namespace === 'tincan-lazy-zod' ? undefined : { path: 'zod/mini', namespace: 'tincan-lazy-zod' }));
+    // Only what our code calls (`z.name` in the relay's sources) is re-exported, so that the bundle
+    // keeps just those parts of zod.
+    b.onResolve({ filter: /^tincan-zod-used$/ }, () => ({ path: 'tincan-zod-used', namespace: 'tincan-lazy-zod' }));
+    b.onLoad({ filter: /.*/, namespace: 'tincan-lazy-zod' }, async (args) => {
+      const all = new Set(Object.keys(await import('zod/mini')));
+      const used = new Set();
+      for (const dir of ['protocol', 'server/core', 'server']) {
+        for (const f of readdirSync(path.join(root, dir))) {
+          if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue;
+          for (const m of readFileSync(path.join(root, dir, f), 'utf8').matchAll(/\bz\.([A-Za-z]+)\b/g)) if (all.has(m[1])) used.add(m[1]);
+        }
+      }
+      const names = [...used].sort();
+      if (args.path === 'tincan-zod-used') return { contents: `export { ${names.join(', ')} } from 'zod/mini';`, loader: 'js', resolveDir: root };
+      return {
+        contents: `let real;
+const load = () => real || (real = require('tincan-zod-used'));
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        loader: 'js',
+        resolveDir: root,
+      };
+    });
+  },
+});
+
+/**
  * @param {{ root: string, outdir: string }} opts root = the Tincan package folder.
  * @returns {Promise<{ relayBytes: number, inputs: string[] }>}
  */
@@ -62,7 +100,7 @@ export async function buildCgi({ root, outdir }) {
     // better-sqlite3's JavaScript goes into the bundle (and so into the V8 code cache); only its
     // native addon stays a file, relay/better_sqlite3.node, loaded by the `bindings` stand-in below.
     external: ['node:sqlite'],
-    plugins: [bindingsStandIn, sqliteDriver(root)],
+    plugins: [bindingsStandIn, sqliteDriver(root), lazyZod(root)],
     metafile: true,
     logLevel: 'warning',
     banner: { js: '/* Tincan relay, CGI bundle (built by deploy/build-cgi.mjs) */' },

@@ -191,6 +191,31 @@ describe.runIf(built)('signature checks in the CGI relay', () => {
   });
 });
 
+describe.runIf(built)('request bodies in the CGI bundle', () => {
+  // The bundle sets zod up only when a body needs judging (deploy/build-cgi.mjs lazyZod): bad
+  // bodies still get the schema's precise answer, good ones pass.
+  it('answers a malformed body with a 400 that names the field, and takes a good one', async () => {
+    const { authHeader, json, b64, rand, newKey } = await import('../server/test-support/signer.ts');
+    const keys = newKey();
+    const dir = out();
+    writeRelayBundle({ root, out: dir, nodePath: process.execPath, owner: keys.publicKey });
+    const open = (value: unknown) => {
+      const body = json(value);
+      const r = spawnSync(path.join(dir, 'index.cgi'), [], {
+        env: { PATH: '/usr/bin:/bin', GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'POST', PATH_INFO: '/v1/channels', QUERY_STRING: '', SCRIPT_NAME: '/chat/index.cgi', CONTENT_LENGTH: String(body.length), HTTP_X_TINCAN_AUTH: authHeader(keys, 'POST', '/v1/channels', body) },
+        input: body,
+        encoding: 'utf8',
+      });
+      return { status: Number(/^Status: (\d+)/m.exec(r.stdout)?.[1] ?? 0), body: r.stdout.split(/\r\n\r\n/)[1] ?? '', stderr: r.stderr };
+    };
+    const bad = open({ channel: 'too-short', member: b64(rand(32)) });
+    expect(bad.status, bad.stderr).toBe(400);
+    expect(JSON.parse(bad.body).error).toMatchObject({ code: 'bad-request', message: expect.stringContaining('"channel"') });
+    expect(open({ channel: b64(rand(16)), member: b64(rand(32)), extra: 1 }).status).toBe(400);
+    expect(open({ channel: b64(rand(16)), member: b64(rand(32)) }).status).toBe(201);
+  });
+});
+
 describe.runIf(built)('the bundle folder has no stray files', () => {
   it('copies no source maps or build leftovers', () => {
     const dir = out();

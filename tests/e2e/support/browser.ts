@@ -124,11 +124,18 @@ export async function claimRelay(page: Page, setupCode: string, address?: string
 
 /** Clicks "New invite" and returns the invite text and link shown. */
 export async function newInvite(page: Page): Promise<{ text: string; link: string }> {
+  const linkBox = page.getByRole('textbox', { name: 'Invite link' });
+  // An invite may be on screen already (claiming a relay shows one): wait for the new one, not
+  // that (a slow CGI relay answered the second invite after the old link had been read).
+  const before = (await linkBox.count()) > 0 ? await linkBox.inputValue() : null;
   await page.getByRole('button', { name: 'New invite' }).click();
   const text = page.getByRole('textbox', { name: 'Invite', exact: true });
   await text.waitFor();
   await page.getByRole('img', { name: 'Invite QR code' }).waitFor();
-  return { text: await text.inputValue(), link: await page.getByRole('textbox', { name: 'Invite link' }).inputValue() };
+  for (let i = 0; i < 200 && before !== null && (await linkBox.inputValue()) === before; i++) await page.waitForTimeout(100);
+  const link = await linkBox.inputValue();
+  if (link === before) throw new Error('"New invite" did not show a new invite within 20 s');
+  return { text: await text.inputValue(), link };
 }
 
 /** Types and sends a message in the open conversation. */

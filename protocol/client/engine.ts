@@ -39,8 +39,14 @@ export interface Engine {
    * identity(), for operations that need nothing else (a send).
    */
   signKeys(): Promise<crypto.KeyPair>;
-  /** Runs one operation at a time (in-process mutex, then the host's exclusive lock). */
-  run<T>(fn: () => Promise<T>, o?: { crypto?: boolean }): Promise<T>;
+  /**
+   * Runs one operation at a time (in-process mutex, then the host's exclusive lock). A call made
+   * while an operation runs is taken for a nested one and runs inline — except with `queue`, for
+   * callers that never run inside an operation (live mode's timers and pushes): those wait their
+   * turn. Async code cannot tell nested from concurrent calls, and a concurrent sync running inline
+   * saved its stale copy of a conversation over what the running operation (a move) had just saved.
+   */
+  run<T>(fn: () => Promise<T>, o?: { crypto?: boolean; queue?: boolean }): Promise<T>;
 }
 
 export function createEngine(deps: ClientDeps): Engine {
@@ -86,9 +92,9 @@ export function createEngine(deps: ClientDeps): Engine {
       signOnly ??= crypto.decodeIdentitySignKeys((await storedIdentity()).device);
       return signOnly;
     },
-    run<T>(fn: () => Promise<T>, o?: { crypto?: boolean }): Promise<T> {
-      // Re-entrant: an operation that calls another one runs it inline.
-      if (depth > 0) return fn();
+    run<T>(fn: () => Promise<T>, o?: { crypto?: boolean; queue?: boolean }): Promise<T> {
+      // Re-entrant: an operation that calls another one runs it inline (see the interface).
+      if (depth > 0 && !o?.queue) return fn();
       const exclusive = deps.exclusive ?? (<U>(f: () => Promise<U>) => f());
       const next = tail.then(() =>
         exclusive(async () => {

@@ -65,7 +65,8 @@ export function startLive(engine: Engine, o: LiveOptions): LiveHandle {
         dirty.delete(id);
         if (signal.aborted) return;
         try {
-          const report = await engine.run(() => syncConversation(engine, id, false));
+          // Queued: live mode never runs inside an operation, so a call now overlaps one (engine.run).
+          const report = await engine.run(() => syncConversation(engine, id, false), { queue: true });
           o.onReport(report);
           // A sync may add locations (a peer's offer, a move): follow them now, not at the next round.
           const c = await engine.store.getConversation(id);

@@ -347,5 +347,5 @@ export async function markReachable(engine: Engine, conversationId: string, key:
     loc.health = { ...loc.health, nextRetryAt: 0 };
     await engine.store.apply([{ type: 'put-conversation', conversation: conv }]);
     return true;
-  });
+  }, { queue: true }); // called by live mode only: never inside an operation (see Engine.run)
 }

@@ -62,8 +62,10 @@ const lazyZod = (root) => ({
     b.onLoad({ filter: /.*/, namespace: 'tincan-lazy-zod' }, async (args) => {
       const all = new Set(Object.keys(await import('zod/mini')));
       const used = new Set();
-      for (const dir of ['protocol', 'server/core', 'server']) {
-        for (const f of readdirSync(path.join(root, dir))) {
+      // Every source file under protocol/ and server/, not only those the bundle takes today: a
+      // name missed here would be undefined at run time.
+      for (const dir of ['protocol', 'server']) {
+        for (const f of readdirSync(path.join(root, dir), { recursive: true })) {
           if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue;
           for (const m of readFileSync(path.join(root, dir, f), 'utf8').matchAll(/\bz\.([A-Za-z]+)\b/g)) if (all.has(m[1])) used.add(m[1]);
         }

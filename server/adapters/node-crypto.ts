@@ -79,6 +79,3 @@ export function createNodeCrypto(): NodeCrypto {
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
   };
 }
-
-// Kept for older imports; new code imports these from ./node-host.ts.
-export { createStderrLog, systemClock } from './node-host.ts';
